@@ -1,0 +1,42 @@
+# Hark: every set-up step a fresh Debian machine needs, then build, run or test.
+#   make demo   installs what is missing, builds in release and runs Hark on a bundled sample
+#   make test   installs what is missing, builds in release and runs the whole test suite
+
+SHELL := /bin/bash
+# Debian packages: C libraries we link, and tools the tests and benchmarks call.
+APT_PACKAGES := pkg-config libsndfile1-dev libfftw3-dev libopenblas-dev libsoxr-dev
+# Release build for speed; -enable-testing lets the test targets see internal symbols of the release build.
+SWIFT_FLAGS := -c release -Xswiftc -enable-testing
+HARK := .build/release/hark
+SAMPLE := Audio/jfk.flac
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test deps models build fixtures bench clean
+
+demo: deps models build
+	$(HARK) info $(SAMPLE)
+	$(HARK) features $(SAMPLE) -o /tmp/hark-demo-mel.npy
+	$(HARK) tokenize $(SAMPLE) -o /tmp/hark-demo.dmel
+
+test: deps models build
+	swift test $(SWIFT_FLAGS) --disable-swift-testing
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+models:
+	Models/install.sh
+
+build:
+	swift build $(SWIFT_FLAGS)
+
+# Reference outputs from the Python implementations (needs pip packages; run once, outputs are committed).
+fixtures:
+	python3 Tests/Fixtures/make_fixtures.py
+
+clean:
+	rm -rf .build

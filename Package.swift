@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+// Hark: speech recognition and spoken-language understanding on ordinary CPUs.
+// Targets follow the pipeline: Audio -> Features -> Whisper -> SLU -> Bench; LLM feeds SLU; the CLI is thin.
+import PackageDescription
+
+let package = Package(
+    name: "Hark",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hark", targets: ["HarkCLI"]),
+        .library(name: "Numerics", targets: ["Numerics"]),
+        .library(name: "Audio", targets: ["Audio"]),
+        .library(name: "Features", targets: ["Features"]),
+        .library(name: "Whisper", targets: ["Whisper"]),
+        .library(name: "LLM", targets: ["LLM"]),
+        .library(name: "SLU", targets: ["SLU"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries from Debian, each a modulemap plus one shim header.
+        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CFFTW3", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Pipeline stages.
+        .target(name: "Numerics", dependencies: ["COpenBLAS"]),
+        .target(name: "Audio", dependencies: ["CSndfile", "CSoxr"]),
+        .target(name: "Features", dependencies: ["Audio", "Numerics", "CFFTW3"]),
+        .target(name: "Whisper", dependencies: ["Features", "Numerics"]),
+        .target(name: "LLM", dependencies: ["Numerics"]),
+        .target(name: "SLU", dependencies: ["Whisper", "LLM"]),
+        .executableTarget(
+            name: "HarkCLI",
+            dependencies: [
+                "Audio", "Features", "Whisper", "LLM", "SLU",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features"]),
+        .testTarget(name: "WhisperTests", dependencies: ["Whisper"]),
+        .testTarget(name: "LLMTests", dependencies: ["LLM"]),
+        .testTarget(name: "SLUTests", dependencies: ["SLU"]),
+        .testTarget(name: "HarkCLITests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v5]
+)

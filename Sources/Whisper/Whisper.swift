@@ -1,0 +1,1 @@
+// Whisper stage: see STYLE.md; files land here as the stage is built.

@@ -1,0 +1,1 @@
+// Audio tests land here with the stage.

@@ -1,0 +1,1 @@
+// Features tests land here with the stage.

@@ -1,0 +1,1 @@
+// HarkCLI tests land here with the stage.

@@ -1,0 +1,1 @@
+// LLM tests land here with the stage.

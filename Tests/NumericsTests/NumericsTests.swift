@@ -1,0 +1,53 @@
+// Numerics kernels checked against values worked out by hand or by NumPy.
+import XCTest
+@testable import Numerics
+
+final class NumericsTests: XCTestCase {
+    func testLinearMatchesHandComputedProduct() {
+        // x (2x3) times W^T where W is (2x3), plus bias.
+        let x = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
+        let w = Tensor(shape: [2, 3], data: [1, 0, -1, 0.5, 0.5, 0.5])
+        let y = BLAS.linear(x, weight: w, bias: [10, 20])
+        XCTAssertEqual(y.shape, [2, 2])
+        XCTAssertEqual(y.data, [8, 23, 8, 27.5] as [Float])
+    }
+
+    func testSoftmaxRowsSumToOneAndKeepOrder() {
+        var x: [Float] = [1, 2, 3, 1000, 1000, 1000]
+        Vector.softmaxRows(&x, width: 3)
+        XCTAssertEqual(x[0] + x[1] + x[2], 1, accuracy: 1e-6)
+        XCTAssertEqual(x[2], 0.66524096, accuracy: 1e-6)  // numpy: softmax([1,2,3])[2]
+        XCTAssertEqual(x[3], 1.0 / 3.0, accuracy: 1e-6)
+    }
+
+    func testLayerNormMatchesNumPy() {
+        var x: [Float] = [1, 2, 3, 4]
+        Vector.layerNormRows(&x, width: 4, gamma: [1, 1, 2, 2], beta: [0, 0, 0, 1])
+        // numpy: (x - 2.5) / sqrt(1.25 + 1e-5) * gamma + beta
+        let expected: [Float] = [-1.3416355, -0.4472118, 0.8944236, 3.6832708]
+        for (a, b) in zip(x, expected) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    }
+
+    func testGeluExactAndTanhAgreeWithReference() {
+        var exact: [Float] = [-1, 0, 1, 3]
+        Vector.gelu(&exact)
+        // torch.nn.functional.gelu(torch.tensor([-1., 0., 1., 3.]))
+        let expectedExact: [Float] = [-0.15865526, 0, 0.8413447, 2.9959502]
+        for (a, b) in zip(exact, expectedExact) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        var approx: [Float] = [-1, 0, 1, 3]
+        Vector.geluTanh(&approx)
+        // torch.nn.functional.gelu(..., approximate="tanh")
+        let expectedTanh: [Float] = [-0.15880796, 0, 0.841192, 2.9963627]
+        for (a, b) in zip(approx, expectedTanh) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+    }
+
+    func testHalfBitsDecodeNormalsSubnormalsAndSpecials() {
+        XCTAssertEqual(HalfPrecision.float(fromHalfBits: 0x3C00), 1.0)
+        XCTAssertEqual(HalfPrecision.float(fromHalfBits: 0xC000), -2.0)
+        XCTAssertEqual(HalfPrecision.float(fromHalfBits: 0x7BFF), 65504.0)
+        XCTAssertEqual(HalfPrecision.float(fromHalfBits: 0x0001), 5.9604645e-08)  // smallest subnormal
+        XCTAssertEqual(HalfPrecision.float(fromHalfBits: 0x7C00), .infinity)
+        XCTAssertTrue(HalfPrecision.float(fromHalfBits: 0x7E00).isNaN)
+        XCTAssertEqual(HalfPrecision.float(fromBFloat16Bits: 0x3F80), 1.0)
+    }
+}

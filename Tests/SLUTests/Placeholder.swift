@@ -1,0 +1,1 @@
+// SLU tests land here with the stage.

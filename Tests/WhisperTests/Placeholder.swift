@@ -1,0 +1,1 @@
+// Whisper tests land here with the stage.
