@@ -40,13 +40,15 @@ let package = Package(
             ]
         ),
 
+        // Paths to samples, fixtures and models, and a runner for the built binary, shared by the tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
-        .testTarget(name: "AudioTests", dependencies: ["Audio"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features"]),
-        .testTarget(name: "WhisperTests", dependencies: ["Whisper"]),
-        .testTarget(name: "LLMTests", dependencies: ["LLM"]),
-        .testTarget(name: "SLUTests", dependencies: ["SLU"]),
-        .testTarget(name: "HarkCLITests", dependencies: []),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "Features", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
+        .testTarget(name: "WhisperTests", dependencies: ["Whisper", "TestSupport"]),
+        .testTarget(name: "LLMTests", dependencies: ["LLM", "TestSupport"]),
+        .testTarget(name: "SLUTests", dependencies: ["SLU", "TestSupport"]),
+        .testTarget(name: "HarkCLITests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

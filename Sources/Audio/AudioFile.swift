@@ -1,5 +1,5 @@
 // Audio files decoded by libsndfile (WAV, FLAC, OGG/Vorbis, Opus, MP3, ...), downmixed and resampled in blocks.
-import CSndfile
+internal import CSndfile
 import Foundation
 
 /// What a file's header says, for `hark info`.
@@ -24,24 +24,47 @@ public final class AudioFile: AudioSource {
     private var framesRead: Int64 = 0
     private var finished = false
 
-    public init(path: String, blockFrames: Int = 65_536) throws {
-        name = path
-        self.blockFrames = blockFrames
-        var attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if attributes == nil, !FileManager.default.fileExists(atPath: path) {
-            throw AudioError.cannotOpen(name: path, reason: "no such file")
+    /// Opens a file by path. Blocks of 64k source frames keep memory flat for long files.
+    public convenience init(path: String, blockFrames: Int = 65_536) throws {
+        if !FileManager.default.fileExists(atPath: path) { throw AudioError.cannotOpen(name: path, reason: "no such file") }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
+            throw AudioError.empty(name: path)
         }
-        if let size = attributes?[.size] as? Int, size == 0 { throw AudioError.empty(name: path) }
-        attributes = nil
         var sfInfo = SF_INFO()
         guard let opened = sf_open(path, Int32(SFM_READ), &sfInfo) else {
-            throw AudioError.cannotOpen(name: path, reason: String(cString: sf_strerror(nil)))
+            let reason = AudioFile.lastError(nil)
+            // libsndfile's wording for a header with a zero rate or format is an "internal error"; say what it means.
+            if reason.contains("Channel count is zero") {
+                throw AudioError.invalidHeader(name: path, reason: "zero channels")
+            }
+            if reason.contains("SF_INFO struct incomplete") {
+                throw AudioError.invalidHeader(name: path, reason: "sample rate, channel count or format is zero")
+            }
+            throw AudioError.cannotOpen(name: path, reason: reason)
         }
+        try self.init(opened: opened, name: path, sfInfo: sfInfo, blockFrames: blockFrames)
+    }
+
+    /// Reads a WAV (or other self-describing) stream from standard input; libsndfile parses it from the pipe.
+    /// Small blocks, because a live pipe delivers audio as it is recorded.
+    public convenience init(standardInputBlockFrames blockFrames: Int = 4096) throws {
+        var sfInfo = SF_INFO()
+        guard let opened = sf_open_fd(STDIN_FILENO, Int32(SFM_READ), &sfInfo, 0) else {
+            let reason = AudioFile.lastError(nil)
+            throw reason.contains("too short") || reason.contains("empty")
+                ? AudioError.empty(name: "stdin") : AudioError.cannotOpen(name: "stdin", reason: reason)
+        }
+        try self.init(opened: opened, name: "stdin", sfInfo: sfInfo, blockFrames: blockFrames)
+    }
+
+    private init(opened: OpaquePointer, name: String, sfInfo: SF_INFO, blockFrames: Int) throws {
+        self.name = name
+        self.blockFrames = blockFrames
         handle = opened
-        guard sfInfo.channels > 0 else { sf_close(opened); throw AudioError.invalidHeader(name: path, reason: "zero channels") }
-        guard sfInfo.samplerate > 0 else { sf_close(opened); throw AudioError.invalidHeader(name: path, reason: "zero sample rate") }
+        guard sfInfo.channels > 0 else { sf_close(opened); throw AudioError.invalidHeader(name: name, reason: "zero channels") }
+        guard sfInfo.samplerate > 0 else { sf_close(opened); throw AudioError.invalidHeader(name: name, reason: "zero sample rate") }
         info = AudioFileInfo(
-            path: path,
+            path: name,
             format: AudioFile.formatName(sfInfo.format & Int32(SF_FORMAT_TYPEMASK)),
             encoding: AudioFile.formatName(sfInfo.format & Int32(SF_FORMAT_SUBMASK)),
             sampleRate: Int(sfInfo.samplerate),
@@ -50,8 +73,33 @@ public final class AudioFile: AudioSource {
         // Float data is read as is (no clipping to [-1, 1]); integer data is scaled to [-1, 1).
         sf_command(opened, Int32(SFC_SET_SCALE_FLOAT_INT_READ), nil, Int32(SF_TRUE))
         do { resampler = try Resampler(from: info.sampleRate) } catch {
-            sf_close(opened); throw AudioError.resampler(name: path, reason: "\(error)")
+            sf_close(opened); throw AudioError.resampler(name: name, reason: "\(error)")
         }
+        if let warning = AudioFile.truncationWarning(name: name, log: AudioFile.log(opened)) { warnings.append(warning) }
+    }
+
+    /// libsndfile's parse log of the header, where it notes sizes that disagree with the file.
+    private static func log(_ handle: OpaquePointer) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        sf_command(handle, Int32(SFC_GET_LOG_INFO), &buffer, Int32(buffer.count))
+        return String(cString: buffer)
+    }
+
+    /// libsndfile reads a truncated WAV/AIFF silently, logging "data : 32000 (should be 8001)"; say so.
+    static func truncationWarning(name: String, log: String) -> String? {
+        func numbers(after key: String) -> [Int]? {
+            guard let line = log.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(key) }) else { return nil }
+            return line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        }
+        guard let sizes = numbers(after: "data :"), sizes.count == 2, sizes[0] > sizes[1] else { return nil }
+        let blockAlign = numbers(after: "Block Align")?.first ?? 1
+        let midSample = blockAlign > 1 && sizes[1] % blockAlign != 0 ? ", ending mid-sample" : ""
+        return "\(name): truncated: header promises \(sizes[0]) bytes of audio, file holds \(sizes[1])\(midSample); decoded what is there"
+    }
+
+    /// libsndfile's message, without its trailing period and newline, for one-line errors.
+    private static func lastError(_ handle: OpaquePointer?) -> String {
+        String(cString: sf_strerror(handle)).trimmingCharacters(in: CharacterSet(charactersIn: ".\n "))
     }
 
     deinit { if let handle { sf_close(handle) } }
@@ -63,7 +111,7 @@ public final class AudioFile: AudioSource {
         let got = interleaved.withUnsafeMutableBufferPointer { sf_readf_float(handle, $0.baseAddress, sf_count_t(blockFrames)) }
         let error = sf_error(handle)
         if error != 0 {
-            let reason = String(cString: sf_strerror(handle))
+            let reason = AudioFile.lastError(handle)
             if framesRead + Int64(got) == 0 { throw AudioError.unreadable(name: name, reason: reason) }
             warnings.append("\(name): decoding stopped at frame \(framesRead + Int64(got)): \(reason)")
         }
@@ -79,9 +127,6 @@ public final class AudioFile: AudioSource {
         let endOfInput = got < blockFrames || error != 0
         if endOfInput {
             finished = true
-            if info.frames > framesRead, error == 0 {
-                warnings.append("\(name): header promises \(info.frames) frames, file holds \(framesRead); decoded what is there")
-            }
             if framesRead == 0 { throw AudioError.empty(name: name) }
         }
         let block = resampler.process(mono, final: endOfInput)

@@ -1,5 +1,5 @@
 // Band-limited sample-rate conversion to 16 kHz through libsoxr (high quality), fed block by block.
-import CSoxr
+internal import CSoxr
 
 public final class Resampler {
     public let inputRate: Int

@@ -1,5 +1,5 @@
 // Matrix products through OpenBLAS (cblas_sgemm), and control of OpenBLAS's thread pool.
-import COpenBLAS
+internal import COpenBLAS
 
 public enum BLAS {
     /// C = alpha * op(A) * op(B) + beta * C for row-major matrices.

@@ -44,4 +44,11 @@ public struct Tensor: Equatable, Sendable {
         precondition(count == other.count, "adding tensors of \(shape) and \(other.shape)")
         Vector.add(&data, other.data)
     }
+
+    /// Appends the rows of a tensor with the same row length.
+    public mutating func append(rows other: Tensor) {
+        precondition(other.count == 0 || other.columns == columns, "appending rows of \(other.shape) to \(shape)")
+        data.append(contentsOf: other.data)
+        shape = [data.count / Swift.max(columns, 1), columns]
+    }
 }

@@ -1,1 +1,0 @@
-// Audio tests land here with the stage.

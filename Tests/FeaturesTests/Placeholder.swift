@@ -1,1 +1,0 @@
-// Features tests land here with the stage.

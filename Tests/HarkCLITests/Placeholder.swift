@@ -1,1 +1,0 @@
-// HarkCLI tests land here with the stage.
