@@ -17,6 +17,7 @@ demo: deps models build
 	$(HARK) info $(SAMPLE)
 	$(HARK) features $(SAMPLE) -o /tmp/hark-demo-mel.npy
 	$(HARK) tokenize $(SAMPLE) -o /tmp/hark-demo.dmel
+	$(HARK) detokenize /tmp/hark-demo.dmel -o /tmp/hark-demo-dmel.npy
 
 test: deps models build
 	swift test $(SWIFT_FLAGS) --disable-swift-testing

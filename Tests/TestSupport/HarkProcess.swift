@@ -39,16 +39,22 @@ public enum HarkProcess {
                 try? input.fileHandleForWriting.close()
             }
         }
-        var outData = Data(), errData = Data()
+        // Drain stdout on another thread while this one drains stderr, so neither pipe fills and blocks the child.
+        let outBox = DataBox()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        errData = err.fileHandleForReading.readDataToEndOfFile()
+        DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
         group.wait()
+        let outData = outBox.data
         process.waitUntilExit()
         return HarkResult(status: process.terminationStatus,
                           stdout: String(decoding: outData, as: UTF8.self),
                           stderr: String(decoding: errData, as: UTF8.self),
                           stdoutData: outData)
     }
+}
+
+private final class DataBox: @unchecked Sendable {
+    var data = Data()
 }
