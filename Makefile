@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 # Debian packages: C libraries we link, and tools the tests and benchmarks call.
-APT_PACKAGES := pkg-config libsndfile1-dev libfftw3-dev libopenblas-dev libsoxr-dev
+APT_PACKAGES := pkg-config libsndfile1-dev libfftw3-dev libopenblas-dev libsoxr-dev zlib1g-dev
 # Release build for speed; -enable-testing lets the test targets see internal symbols of the release build.
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 HARK := .build/release/hark

@@ -24,12 +24,13 @@ let package = Package(
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CFFTW3", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Pipeline stages.
         .target(name: "Numerics", dependencies: ["COpenBLAS"]),
         .target(name: "Audio", dependencies: ["CSndfile", "CSoxr"]),
         .target(name: "Features", dependencies: ["Audio", "Numerics", "CFFTW3"]),
-        .target(name: "Whisper", dependencies: ["Features", "Numerics"]),
+        .target(name: "Whisper", dependencies: ["Features", "Numerics", "CZlib"]),
         .target(name: "LLM", dependencies: ["Numerics"]),
         .target(name: "SLU", dependencies: ["Whisper", "LLM"]),
         .executableTarget(
@@ -45,7 +46,7 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Features", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
-        .testTarget(name: "WhisperTests", dependencies: ["Whisper", "TestSupport"]),
+        .testTarget(name: "WhisperTests", dependencies: ["Whisper", "Features", "Audio", "TestSupport"]),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "TestSupport"]),
         .testTarget(name: "SLUTests", dependencies: ["SLU", "TestSupport"]),
         .testTarget(name: "HarkCLITests", dependencies: ["TestSupport"]),

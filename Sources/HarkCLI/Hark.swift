@@ -15,6 +15,7 @@ struct Hark: AsyncParsableCommand {
             FeaturesCommand.self,
             TokenizeCommand.self,
             DetokenizeCommand.self,
+            TranscribeCommand.self,
         ]
     )
 }

@@ -51,7 +51,7 @@ final class DMelTests: XCTestCase {
         let samples = try AudioFile.load(TestPaths.audio("librivox-0880.wav").path)
         let encoder = try DMelEncoder(recipe: .paper())
         let batch = try encoder.encode(samples).tokens
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<3 {
             let stream = encoder.makeStream()
             var streamed: [UInt8] = []
@@ -69,7 +69,7 @@ final class DMelTests: XCTestCase {
     func testStreamingLogMelEqualsBatchIncludingShortInputs() throws {
         let samples = try AudioFile.load(TestPaths.audio("librivox-0880.wav").path)
         let mel = try WhisperLogMel()
-        var generator = SeededGenerator(seed: 11)
+        var generator = SplitMix64(seed: 11)
         for length in [50, 199, 200, 201, 1_000, samples.count] {
             let input = Array(samples.prefix(length))
             let batch = mel.makeStream()
@@ -122,18 +122,5 @@ final class DMelTests: XCTestCase {
         let url = try TestPaths.temporaryDirectory().appendingPathComponent("t.npy")
         try NPY.encode(tensor).write(to: url)
         XCTAssertEqual(try NPY.read(url), tensor)
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so random chunkings are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

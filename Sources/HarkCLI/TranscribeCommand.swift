@@ -1,0 +1,151 @@
+// `hark transcribe`: recordings (or .dmel token files) to text with a Whisper model, one or many at a time.
+import ArgumentParser
+import Features
+import Foundation
+import Numerics
+import Whisper
+
+extension WhisperTask: ExpressibleByArgument {}
+extension TranscriptFormat: ExpressibleByArgument {}
+
+struct TranscribeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transcribe",
+        abstract: "Transcribe recordings with a Whisper model (greedy or beam search, timestamps, long-form audio).",
+        discussion: """
+            Prints one line per segment, or writes DIR/<input stem>.<format> for each input with -o. A file \
+            that cannot be read is reported and skipped; the exit code is 1 when any input failed. Re-running \
+            with -o skips inputs whose outputs are already written (outputs appear atomically), unless --overwrite.
+              hark transcribe Audio/jfk.flac
+              hark transcribe --language es --beam-size 5 Audio/asterisk-es-vm-intro.flac
+              hark transcribe -o out --output-format all Audio/*.flac
+              arecord -f S16_LE -r 16000 -c 1 -d 10 | hark transcribe -
+              hark tokenize --recipe whisper Audio/jfk.flac -o jfk.dmel && hark transcribe jfk.dmel
+            On a machine shared with other work, set --threads to the cores you can spare; OpenBLAS threads \
+            spin while they wait, so oversubscribed cores slow everything down.
+            """)
+
+    @Argument(help: "Audio files, .dmel token files (whisper recipe), or '-' for standard input.")
+    var inputs: [String]
+
+    @Option(help: "Model name (base, tiny.en) or a CTranslate2 Whisper model folder.")
+    var model = "base"
+
+    @Option(help: "Spoken language code (en, es, ...) or auto to detect it from the first 30 s.")
+    var language = "auto"
+
+    @Option(help: "transcribe, or translate into English.")
+    var task: WhisperTask = .transcribe
+
+    @Option(help: "Beam size; 1 decodes greedily.")
+    var beamSize = 5
+
+    @Option(help: "Beam search patience factor.")
+    var patience: Float = 1
+
+    @Option(help: "Length penalty alpha for ranking beams (default: average log-probability).")
+    var lengthPenalty: Float?
+
+    @Flag(help: "Decode at temperature 0 only (no fallback to sampling when the text looks wrong).")
+    var noFallback = false
+
+    @Flag(help: "Decode without timestamp tokens (one segment per 30-s window).")
+    var noTimestamps = false
+
+    @Flag(help: "Do not feed the previous window's text as a prompt.")
+    var noConditionOnPreviousText = false
+
+    @Option(help: "Initial prompt text (vocabulary, spelling, style).")
+    var prompt: String?
+
+    @Option(help: "Hypotheses kept in the n-best list (JSON output), at most the beam size.")
+    var nBest = 1
+
+    @Option(help: "Threads for matrix products (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .shortAndLong, help: "Write outputs into this folder instead of printing.")
+    var outputDirectory: String?
+
+    @Option(help: "Output format with -o: txt, srt, vtt, tsv, json or all.")
+    var outputFormat = "txt"
+
+    @Flag(help: "Redo inputs whose outputs already exist.")
+    var overwrite = false
+
+    @OptionGroup var audio: AudioInputOptions
+
+    func validate() throws {
+        guard beamSize >= 1 else { throw ValidationError("--beam-size must be at least 1") }
+        guard nBest >= 1 && nBest <= beamSize else { throw ValidationError("--n-best must be between 1 and --beam-size") }
+        guard outputFormat == "all" || TranscriptFormat(rawValue: outputFormat) != nil else {
+            throw ValidationError("--output-format must be txt, srt, vtt, tsv, json or all")
+        }
+    }
+
+    private var formats: [TranscriptFormat] {
+        outputFormat == "all" ? TranscriptFormat.allCases : [TranscriptFormat(rawValue: outputFormat)!]
+    }
+
+    private var options: DecodingOptions {
+        var options = DecodingOptions()
+        options.language = language == "auto" ? nil : language
+        options.task = task
+        options.beamSize = beamSize
+        options.patience = patience
+        options.lengthPenalty = lengthPenalty
+        if noFallback { options.temperatures = [0] }
+        options.withoutTimestamps = noTimestamps
+        options.conditionOnPreviousText = !noConditionOnPreviousText
+        options.initialPrompt = prompt
+        options.nBest = nBest
+        return options
+    }
+
+    func run() throws {
+        let whisper = try WhisperModel.load(from: try ModelRegistry.whisperFolder(model))
+        let transcriber = Transcriber(model: whisper, threads: threads)
+        var failed = 0
+        for input in inputs {
+            let stem = input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+            let targets = outputDirectory.map { dir in formats.map { (URL(fileURLWithPath: dir).appendingPathComponent("\(stem).\($0.rawValue)").path, $0) } }
+            if let targets, !overwrite, targets.allSatisfy({ FileManager.default.fileExists(atPath: $0.0) }) {
+                printError("\(input): outputs exist, skipped (use --overwrite to redo)")
+                continue
+            }
+            do {
+                let progress = ProgressBar(label: input)
+                let result: Transcription
+                if input.hasSuffix(".dmel") {
+                    let tokens = try DMelFile.read(URL(fileURLWithPath: input))
+                    guard tokens.recipe.kind == .whisper else {
+                        throw ValidationError("\(input): tokens use the dmel recipe; transcription needs `hark tokenize --recipe whisper`")
+                    }
+                    result = try transcriber.transcribe(features: tokens.decoded(), options: options, progress: progress.update)
+                } else {
+                    result = try transcriber.transcribe(try audio.load(input), options: options, progress: progress.update)
+                }
+                progress.finish()
+                if let targets {
+                    try FileManager.default.createDirectory(atPath: outputDirectory!, withIntermediateDirectories: true)
+                    for (path, format) in targets { try writeAtomically(Data(format.render(result).utf8), to: path) }
+                } else {
+                    for segment in result.segments {
+                        print(noTimestamps ? segment.text.trimmingCharacters(in: .whitespaces)
+                              : "[\(Self.clock(segment.start)) --> \(Self.clock(segment.end))]  \(segment.text.trimmingCharacters(in: .whitespaces))")
+                    }
+                }
+            } catch {
+                printError("\(error)")
+                failed += 1
+            }
+        }
+        if failed > 0 { throw CLIError.someInputsFailed(failed: failed, total: inputs.count) }
+    }
+
+    /// MM:SS.mmm, whisper.cpp's console style.
+    static func clock(_ seconds: Double) -> String {
+        let milliseconds = Int((seconds * 1000).rounded())
+        return String(format: "%02d:%02d.%03d", milliseconds / 60_000, milliseconds / 1000 % 60, milliseconds % 1000)
+    }
+}

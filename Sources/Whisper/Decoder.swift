@@ -1,0 +1,104 @@
+// Whisper's text decoder: token and learned positions, causal self-attention with a cache, cross-attention, tied output.
+import Numerics
+
+/// Keys and values of the tokens decoded so far, one pair of [length, width] buffers per layer.
+public struct DecoderCache {
+    var keys: [[Float]]
+    var values: [[Float]]
+    public internal(set) var length = 0
+
+    init(layers: Int) {
+        keys = Array(repeating: [], count: layers)
+        values = Array(repeating: [], count: layers)
+    }
+}
+
+/// The encoder output seen through each layer's cross-attention projections, computed once per window.
+struct CrossMemory {
+    let keys: [[Float]]
+    let values: [[Float]]
+    let positions: Int
+}
+
+struct Decoder {
+    struct Layer {
+        let selfAttention: SelfAttention
+        let crossAttention: CrossAttention
+        let feedForward: FeedForward
+    }
+
+    let embeddings: Tensor
+    let positions: Tensor
+    let layers: [Layer]
+    let finalNorm: LayerNorm
+    let width: Int
+    let heads: Int
+
+    init(_ file: ModelFile, vocabularySize: Int, width: Int, heads: Int, layerCount: Int) throws {
+        embeddings = try file.tensor("decoder/embeddings/weight", shape: [vocabularySize, width])
+        positions = try file.tensor("decoder/position_encodings/encodings")
+        layers = try (0..<layerCount).map { i in
+            Layer(selfAttention: try SelfAttention(file, "decoder/layer_\(i)/self_attention", width: width, heads: heads),
+                  crossAttention: try CrossAttention(file, "decoder/layer_\(i)/attention", width: width, heads: heads),
+                  feedForward: try FeedForward(file, "decoder/layer_\(i)/ffn", width: width))
+        }
+        finalNorm = try LayerNorm(file, "decoder/layer_norm", width: width)
+        self.width = width
+        self.heads = heads
+    }
+
+    var maxPositions: Int { positions.rows }
+
+    func memory(_ encoded: Tensor) -> CrossMemory {
+        let pairs = layers.map { $0.crossAttention.memory(encoded) }
+        return CrossMemory(keys: pairs.map(\.keys), values: pairs.map(\.values), positions: encoded.rows)
+    }
+
+    /// Runs `tokens[b]` (the same count for every sequence b) after each sequence's cache, extending the caches.
+    /// Returns the final-normed hidden state of every token, [sequences * steps, width] (row b * steps + t).
+    func callAsFunction(_ tokens: [[Int]], caches: inout [DecoderCache], memory: CrossMemory) -> Tensor {
+        let sequences = tokens.count, steps = tokens[0].count
+        // Row (b * steps + t) is token t of sequence b: every linear layer runs on all rows at once.
+        var x = Tensor(zeros: [sequences * steps, width])
+        for b in 0..<sequences {
+            for t in 0..<steps {
+                let position = caches[b].length + t
+                for c in 0..<width {
+                    x.data[(b * steps + t) * width + c] = embeddings[tokens[b][t], c] + positions[position, c]
+                }
+            }
+        }
+        for (l, layer) in layers.enumerated() {
+            let (q, k, v) = layer.selfAttention.project(x)
+            var mixed = [Float](repeating: 0, count: x.count)
+            for b in 0..<sequences {
+                let rows = (b * steps * width)..<((b + 1) * steps * width)
+                caches[b].keys[l].append(contentsOf: k[rows])
+                caches[b].values[l].append(contentsOf: v[rows])
+                let seen = caches[b].length + steps
+                let attended = Attention.multiHead(q: Array(q[rows]), k: caches[b].keys[l], v: caches[b].values[l],
+                                                   queries: steps, keys: seen, heads: heads, headDim: width / heads,
+                                                   causalOffset: caches[b].length)
+                mixed.replaceSubrange(rows, with: attended)
+            }
+            x = x + layer.selfAttention.out(Tensor(shape: x.shape, data: mixed))
+
+            let cross = layer.crossAttention
+            let queries = cross.query(cross.norm(x)).data
+            var crossMixed = [Float](repeating: 0, count: x.count)
+            for b in 0..<sequences {
+                let rows = (b * steps * width)..<((b + 1) * steps * width)
+                let attended = Attention.multiHead(q: Array(queries[rows]), k: memory.keys[l], v: memory.values[l],
+                                                   queries: steps, keys: memory.positions, heads: heads, headDim: width / heads)
+                crossMixed.replaceSubrange(rows, with: attended)
+            }
+            x = x + cross.out(Tensor(shape: x.shape, data: crossMixed))
+            x = layer.feedForward(x)
+        }
+        for b in 0..<sequences { caches[b].length += steps }
+        return finalNorm(x)
+    }
+
+    /// Output logits of hidden states [n, width] against the tied token embeddings: [n, vocabulary].
+    func logits(_ hidden: Tensor) -> Tensor { BLAS.linear(hidden, weight: embeddings) }
+}

@@ -1,0 +1,28 @@
+// How to decode: one value with the reference implementation's defaults (faster-whisper's transcribe()).
+
+public enum WhisperTask: String, Sendable, CaseIterable { case transcribe, translate }
+
+public struct DecodingOptions: Sendable {
+    /// nil detects the language from the first window.
+    public var language: String? = nil
+    public var task: WhisperTask = .transcribe
+    /// 1 decodes greedily.
+    public var beamSize = 5
+    /// Beam search keeps going until beamSize * patience hypotheses have finished (Kasai et al. 2022).
+    public var patience: Float = 1
+    /// nil ranks finished hypotheses by average log-probability; a value alpha uses Google NMT's ((5 + n) / 6)^alpha.
+    public var lengthPenalty: Float? = nil
+    public var temperatures: [Float] = [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    public var compressionRatioThreshold: Float? = 2.4
+    public var logProbThreshold: Float? = -1
+    public var noSpeechThreshold: Float? = 0.6
+    public var withoutTimestamps = false
+    public var conditionOnPreviousText = true
+    public var initialPrompt: String? = nil
+    /// Hypotheses kept per window for the n-best list (at most beamSize).
+    public var nBest = 1
+    /// Seed of the sampler used when fallback raises the temperature above 0.
+    public var seed: UInt64 = 0
+
+    public init() {}
+}

@@ -1,0 +1,47 @@
+// Whisper's audio encoder: two convolutions with GELU, sinusoidal positions, pre-norm blocks, a final norm.
+import Numerics
+
+struct Encoder {
+    struct Layer {
+        let attention: SelfAttention
+        let feedForward: FeedForward
+
+        func callAsFunction(_ x: Tensor) -> Tensor {
+            let (q, k, v) = attention.project(x)
+            let mixed = Attention.multiHead(q: q, k: k, v: v, queries: x.rows, keys: x.rows,
+                                            heads: attention.heads, headDim: x.columns / attention.heads)
+            let h = x + attention.out(Tensor(shape: x.shape, data: mixed))
+            return feedForward(h)
+        }
+    }
+
+    let conv1Weight: Tensor, conv1Bias: [Float]
+    let conv2Weight: Tensor, conv2Bias: [Float]
+    let positions: Tensor
+    let layers: [Layer]
+    let finalNorm: LayerNorm
+
+    init(_ file: ModelFile, melBins: Int, width: Int, heads: Int, layerCount: Int) throws {
+        conv1Weight = try file.tensor("encoder/conv1/weight", shape: [width, melBins, 3])
+        conv1Bias = try file.vector("encoder/conv1/bias", count: width)
+        conv2Weight = try file.tensor("encoder/conv2/weight", shape: [width, width, 3])
+        conv2Bias = try file.vector("encoder/conv2/bias", count: width)
+        positions = try file.tensor("encoder/position_encodings/encodings", shape: [1500, width])
+        layers = try (0..<layerCount).map { i in
+            Layer(attention: try SelfAttention(file, "encoder/layer_\(i)/self_attention", width: width, heads: heads),
+                  feedForward: try FeedForward(file, "encoder/layer_\(i)/ffn", width: width))
+        }
+        finalNorm = try LayerNorm(file, "encoder/layer_norm", width: width)
+    }
+
+    /// mel is one 30-s window, [3000, melBins]; the result is [1500, width].
+    func callAsFunction(_ mel: Tensor) -> Tensor {
+        var x = Convolution.conv1d(mel, weight: conv1Weight, bias: conv1Bias, stride: 1, padding: 1)
+        Vector.gelu(&x.data)
+        x = Convolution.conv1d(x, weight: conv2Weight, bias: conv2Bias, stride: 2, padding: 1)
+        Vector.gelu(&x.data)
+        x.add(positions.rows(0..<x.rows))
+        for layer in layers { x = layer(x) }
+        return finalNorm(x)
+    }
+}

@@ -1,0 +1,196 @@
+// Long-form recognition: 30-s windows over the features, language detection, prompts, fallback and segments.
+import Features
+import Foundation
+import Numerics
+internal import CZlib
+
+public struct Transcriber {
+    public let model: WhisperModel
+    /// 10 ms per feature frame; the encoder halves it, so timestamps count 20 ms steps.
+    static let secondsPerFrame = 0.01
+    static let secondsPerTimestep = 0.02
+
+    public init(model: WhisperModel, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.model = model
+        BLAS.setThreads(threads)
+    }
+
+    /// Features as faster-whisper computes them for transcription: 160 zero samples appended first.
+    public func features(_ samples: [Float]) throws -> Tensor {
+        try WhisperLogMel(melBins: model.melBins)(samples, padding: WhisperLogMel.hopLength)
+    }
+
+    public func transcribe(_ samples: [Float], options: DecodingOptions = DecodingOptions(),
+                           progress: ((Double) -> Void)? = nil) throws -> Transcription {
+        try transcribe(features: features(samples), options: options, progress: progress)
+    }
+
+    /// Language probabilities from the first window, most likely first.
+    public func detectLanguage(_ samples: [Float]) throws -> [LanguageProbability] {
+        try detectLanguage(memory: memory(window(try features(samples), at: 0)))
+    }
+
+    /// Recognizes Whisper log-mel features [frames, melBins] (from audio, or decoded from .dmel tokens).
+    public func transcribe(features: Tensor, options: DecodingOptions = DecodingOptions(),
+                           progress: ((Double) -> Void)? = nil) throws -> Transcription {
+        guard features.columns == model.melBins else {
+            throw WhisperError.featureMismatch(expectedMels: model.melBins, actualMels: features.columns)
+        }
+        let tokenizer = model.tokenizer
+        let specials = tokenizer.specials
+        // The extractor's extra frame is padding, not content.
+        let contentFrames = max(0, features.rows - 1)
+        var seek = 0
+        var segments: [Segment] = []
+        var nBestTexts = [String](repeating: "", count: max(1, options.nBest))
+        var nBestTokens = [[Int]](repeating: [], count: max(1, options.nBest))
+        var nBestLogProb = [Float](repeating: 0, count: max(1, options.nBest))
+        var history: [Int] = options.initialPrompt.map { tokenizer.encode(" " + $0.trimmingCharacters(in: .whitespaces)) } ?? []
+        var historyStart = 0
+        var language = options.language
+        var languageProbabilities: [LanguageProbability] = []
+        if let code = language { _ = try tokenizer.languageToken(code) }
+        if !model.isMultilingual { language = "en" }
+        var generator = SplitMix64(seed: options.seed)
+        let decoder = WindowDecoder(model: model, options: options)
+
+        while seek < contentFrames {
+            let windowFrames = min(WhisperLogMel.windowFrames, contentFrames - seek)
+            let timeOffset = Double(seek) * Self.secondsPerFrame
+            let memory = self.memory(window(features, at: seek, frames: windowFrames))
+            if language == nil {
+                languageProbabilities = detectLanguage(memory: memory)
+                language = languageProbabilities.first?.language ?? "en"
+            }
+            var prompt: [Int] = []
+            let previous = options.conditionOnPreviousText || seek == 0 ? Array(history[historyStart...]) : []
+            if !previous.isEmpty {
+                prompt.append(specials.startOfPrevious)
+                prompt += previous.suffix(model.decoder.maxPositions / 2 - 1)
+            }
+            let startIndex = prompt.count
+            prompt.append(specials.startOfTranscript)
+            if model.isMultilingual {
+                prompt.append(try tokenizer.languageToken(language!))
+                prompt.append(options.task == .translate ? specials.translate : specials.transcribe)
+            }
+            if options.withoutTimestamps { prompt.append(specials.noTimestamps) }
+
+            let decoded = decodeWithFallback(decoder, memory: memory, prompt: prompt, startIndex: startIndex, generator: &generator)
+            let best = decoded.hypotheses[0]
+            if let threshold = options.noSpeechThreshold, decoded.noSpeechProbability > threshold,
+               !(options.logProbThreshold.map { best.averageLogProbability > $0 } ?? false) {
+                seek += windowFrames
+                progress?(Double(seek) / Double(max(contentFrames, 1)))
+                continue
+            }
+            let (windowSegments, advance) = split(best.tokens, seek: seek, timeOffset: timeOffset, windowFrames: windowFrames)
+            for segmentTokens in windowSegments {
+                let text = tokenizer.decode(segmentTokens.tokens)
+                guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                segments.append(Segment(start: segmentTokens.start, end: segmentTokens.end, text: text,
+                                        tokens: segmentTokens.tokens, averageLogProbability: best.averageLogProbability,
+                                        noSpeechProbability: decoded.noSpeechProbability,
+                                        compressionRatio: compressionRatio(best.text), temperature: decoded.temperature))
+            }
+            for k in nBestTexts.indices {
+                let hypothesis = decoded.hypotheses[min(k, decoded.hypotheses.count - 1)]
+                nBestTexts[k] += tokenizer.decode(hypothesis.tokens.filter { !tokenizer.isTimestamp($0) })
+                nBestTokens[k] += hypothesis.tokens
+                nBestLogProb[k] += hypothesis.logProbability
+            }
+            history += best.tokens
+            if !options.conditionOnPreviousText || decoded.temperature > 0.5 { historyStart = history.count }
+            seek += advance
+            progress?(Double(min(seek, contentFrames)) / Double(max(contentFrames, 1)))
+        }
+        let nBest = nBestTexts.indices.map { k in
+            Hypothesis(text: nBestTexts[k], tokens: nBestTokens[k], logProbability: nBestLogProb[k],
+                       averageLogProbability: nBestLogProb[k] / Float(max(1, nBestTokens[k].count + 1)))
+        }
+        return Transcription(language: language ?? "en", languageProbabilities: languageProbabilities, segments: segments,
+                             nBest: nBest, duration: Double(contentFrames) * Self.secondsPerFrame)
+    }
+
+    // MARK: Pieces
+
+    private func window(_ features: Tensor, at seek: Int, frames: Int = WhisperLogMel.windowFrames) -> Tensor {
+        features.rows(seek..<min(features.rows, seek + frames))
+    }
+
+    func memory(_ window: Tensor) -> CrossMemory {
+        model.decoder.memory(model.encoder(WhisperLogMel.padOrTrim(window)))
+    }
+
+    func detectLanguage(memory: CrossMemory) -> [LanguageProbability] {
+        let tokenizer = model.tokenizer
+        var cache = [DecoderCache(layers: model.decoder.layers.count)]
+        let hidden = model.decoder([[tokenizer.specials.startOfTranscript]], caches: &cache, memory: memory)
+        let logits = model.decoder.logits(hidden).data
+        let first = tokenizer.specials.firstLanguage
+        var languageLogits = Array(logits[first..<(first + tokenizer.languages.count)])
+        Vector.softmaxRows(&languageLogits, width: languageLogits.count)
+        return zip(tokenizer.languages, languageLogits)
+            .map { LanguageProbability(language: $0, probability: $1) }
+            .sorted { $0.probability > $1.probability }
+    }
+
+    /// Tries each temperature until the text is neither too repetitive nor too unlikely (faster-whisper's rule).
+    private func decodeWithFallback(_ decoder: WindowDecoder, memory: CrossMemory, prompt: [Int], startIndex: Int,
+                                    generator: inout SplitMix64) -> WindowDecoding {
+        let options = decoder.options
+        var candidates: [WindowDecoding] = []
+        for temperature in options.temperatures.isEmpty ? [0] : options.temperatures {
+            let result = decoder.decode(memory: memory, prompt: prompt, startIndex: startIndex,
+                                        temperature: temperature, generator: &generator)
+            let best = result.hypotheses[0]
+            let tooRepetitive = options.compressionRatioThreshold.map { compressionRatio(best.text) > $0 } ?? false
+            let tooUnlikely = options.logProbThreshold.map { best.averageLogProbability < $0 } ?? false
+            let silent = options.noSpeechThreshold.map { result.noSpeechProbability > $0 } ?? false
+            if !tooRepetitive && (!tooUnlikely || silent) { return result }
+            candidates.append(result)
+        }
+        // Nothing passed: keep the likeliest attempt.
+        return candidates.max { $0.hypotheses[0].averageLogProbability < $1.hypotheses[0].averageLogProbability }!
+    }
+
+    /// Segments of a window's tokens between timestamp pairs, and how far to seek (in frames).
+    private func split(_ tokens: [Int], seek: Int, timeOffset: Double, windowFrames: Int)
+        -> (segments: [(start: Double, end: Double, tokens: [Int])], advance: Int) {
+        let tokenizer = model.tokenizer
+        let begin = tokenizer.specials.timestampBegin
+        let isTimestamp = tokens.map { $0 >= begin }
+        let singleTimestampEnding = tokens.count >= 2 && !isTimestamp[tokens.count - 2] && isTimestamp[tokens.count - 1]
+        let pairs = (1..<max(1, tokens.count)).filter { isTimestamp[$0] && isTimestamp[$0 - 1] }
+        func time(_ token: Int) -> Double { timeOffset + Double(token - begin) * Self.secondsPerTimestep }
+        guard !pairs.isEmpty else {
+            var duration = Double(windowFrames) * Self.secondsPerFrame
+            if let last = tokens.last(where: { $0 >= begin }), last != begin { duration = Double(last - begin) * Self.secondsPerTimestep }
+            let text = tokens.filter { $0 < begin }
+            return ([(timeOffset, timeOffset + duration, text)], windowFrames)
+        }
+        var slices = pairs
+        if singleTimestampEnding { slices.append(tokens.count) }
+        var segments: [(Double, Double, [Int])] = []
+        var last = 0
+        for current in slices {
+            let piece = Array(tokens[last..<current])
+            segments.append((time(piece.first!), time(piece.last!), piece.filter { $0 < begin }))
+            last = current
+        }
+        // Seek to the last complete timestamp, or past the window when speech ended before it.
+        let advance = singleTimestampEnding ? windowFrames : (tokens[last - 1] - begin) * 2
+        return (segments, max(advance, 1))
+    }
+
+    /// Length of the UTF-8 text over its zlib-compressed length; repetitive hallucinations compress well.
+    func compressionRatio(_ text: String) -> Float {
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty else { return 0 }
+        var compressedLength = compressBound(uLong(bytes.count))
+        var compressed = [UInt8](repeating: 0, count: Int(compressedLength))
+        let status = compress2(&compressed, &compressedLength, bytes, uLong(bytes.count), 6)
+        guard status == Z_OK else { return 0 }
+        return Float(bytes.count) / Float(compressedLength)
+    }
+}

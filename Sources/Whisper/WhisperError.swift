@@ -1,0 +1,27 @@
+// Errors of the recognizer: a model folder or file that cannot be used, or input it cannot take.
+
+public enum WhisperError: Error, CustomStringConvertible, Equatable {
+    case missingFile(folder: String, file: String)
+    case notAWhisperModel(path: String, reason: String)
+    case corruptModel(path: String, field: String, reason: String)
+    case missingVariable(path: String, name: String)
+    case badShape(path: String, name: String, expected: [Int], actual: [Int])
+    case unknownLanguage(String)
+    case unsupportedTask(String)
+    case featureMismatch(expectedMels: Int, actualMels: Int)
+
+    public var description: String {
+        switch self {
+        case let .missingFile(folder, file): return "\(folder): not a Whisper model folder: missing \(file)"
+        case let .notAWhisperModel(path, reason): return "\(path): not a Whisper model: \(reason)"
+        case let .corruptModel(path, field, reason): return "\(path): corrupt model file at \(field): \(reason)"
+        case let .missingVariable(path, name): return "\(path): model has no variable \(name)"
+        case let .badShape(path, name, expected, actual):
+            return "\(path): variable \(name) has shape \(actual), expected \(expected)"
+        case let .unknownLanguage(code): return "unknown language '\(code)' (use a Whisper language code such as en, es, fr, or auto)"
+        case let .unsupportedTask(reason): return reason
+        case let .featureMismatch(expected, actual):
+            return "features have \(actual) mel bins but the model expects \(expected)"
+        }
+    }
+}

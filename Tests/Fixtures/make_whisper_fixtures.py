@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Reference outputs for the Whisper tests, from faster-whisper / CTranslate2 on the same weights.
+
+Run once from the repository root after `Models/install.sh` (`make fixtures`); writes Tests/Fixtures/whisper/.
+"""
+import json, os, sys
+import numpy as np
+import ctranslate2
+from faster_whisper import WhisperModel
+from faster_whisper.feature_extractor import FeatureExtractor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(ROOT, "Tests", "Fixtures", "whisper")
+MODELS = os.environ.get("HARK_MODELS", os.path.join(ROOT, "Models", "cache"))
+os.makedirs(OUT, exist_ok=True)
+
+# Every bundled recording, with the language the data knows (passed to the recognizer, as Hark does).
+SAMPLES = {
+    "jfk.flac": "en", "librivox-0870.wav": "en", "librivox-0880.wav": "en", "librivox-0890.flac": "en",
+    "asterisk-es-vm-intro.flac": "es", "asterisk-fr-vm-intro.flac": "fr", "asterisk-it-vm-intro.flac": "it",
+    "asterisk-ru-vm-intro.flac": "ru", "asterisk-en-demo-instruct.flac": "en",
+}
+
+
+def load_audio(name):
+    """The samples Hark decodes: libsndfile (soundfile), channel mean, libsoxr's high-quality resampler to 16 kHz
+    (the same library and quality Hark streams through), so both recognizers hear the same audio."""
+    import soundfile, soxr
+    audio, rate = soundfile.read(os.path.join(ROOT, "Audio", name), dtype="float32", always_2d=True)
+    return soxr.resample(audio.mean(axis=1), rate, 16000, quality="HQ").astype(np.float32)
+
+
+def transcripts():
+    out = {}
+    for model_name in ("whisper-base", "whisper-tiny.en"):
+        model = WhisperModel(os.path.join(MODELS, model_name), device="cpu", compute_type="float32", cpu_threads=2)
+        for name, lang in SAMPLES.items():
+            if model_name == "whisper-tiny.en" and lang != "en":
+                continue
+            audio = load_audio(name)
+            entry = {}
+            for label, beam in (("greedy", 1), ("beam5", 5)):
+                segments, info = model.transcribe(audio, language=lang if model_name == "whisper-base" else None,
+                                                  beam_size=beam, temperature=0.0, without_timestamps=True,
+                                                  condition_on_previous_text=False, vad_filter=False)
+                entry[label] = "".join(s.text for s in segments)
+            if model_name == "whisper-base":
+                _, _, probs = model.detect_language(audio)
+                entry["detected"] = [[l, round(p, 4)] for l, p in probs[:3]]
+            out[f"{model_name}/{name}"] = entry
+            print(model_name, name, entry, flush=True)
+    with open(os.path.join(OUT, "transcripts.json"), "w") as f:
+        json.dump(out, f, ensure_ascii=False, indent=1)
+
+
+def engine_internals():
+    """Encoder output and first-step log-probs for one window, plus the exact input samples used."""
+    audio = load_audio("librivox-0880.wav")
+    np.save(os.path.join(OUT, "librivox-0880-samples.npy"), audio.astype(np.float32))
+    features = FeatureExtractor()(audio)                    # faster-whisper pads 160 samples
+    window = np.zeros((80, 3000), dtype=np.float32)
+    window[:, :min(3000, features.shape[1])] = features[:, :3000]
+    model = ctranslate2.models.Whisper(os.path.join(MODELS, "whisper-base"), device="cpu", compute_type="float32")
+    view = ctranslate2.StorageView.from_array(window[None])
+    encoded = np.array(model.encode(view, to_cpu=True))[0]   # [1500, 512]
+    np.save(os.path.join(OUT, "librivox-0880-encoder-rows.npy"), np.ascontiguousarray(encoded[::100]))  # 15 rows
+    np.save(os.path.join(OUT, "librivox-0880-encoder-norms.npy"), np.linalg.norm(encoded, axis=1).astype(np.float32))
+    prompt = [50258, 50259, 50359, 50363]                   # sot, en, transcribe, notimestamps
+    result = model.generate(view, [prompt], beam_size=1, return_logits_vocab=True, max_length=6,
+                            suppress_blank=False, suppress_tokens=[])[0]
+    logits = np.array(result.logits[0][0], dtype=np.float64)
+    logprobs = logits - np.log(np.exp(logits - logits.max()).sum()) - logits.max()
+    np.save(os.path.join(OUT, "librivox-0880-step0-logprobs.npy"), logprobs.astype(np.float32))
+    print("first step top-5:", np.argsort(-logprobs)[:5], "encoder norm mean", np.linalg.norm(encoded, axis=1).mean())
+
+
+if __name__ == "__main__":
+    what = sys.argv[1:] or ["internals", "transcripts"]
+    if "internals" in what:
+        engine_internals()
+    if "transcripts" in what:
+        transcripts()

@@ -1,1 +1,0 @@
-// Whisper tests land here with the stage.
