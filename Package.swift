@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Whisper", targets: ["Whisper"]),
         .library(name: "LLM", targets: ["LLM"]),
         .library(name: "SLU", targets: ["SLU"]),
+        .library(name: "Bench", targets: ["Bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +34,7 @@ let package = Package(
         .target(name: "Whisper", dependencies: ["Features", "Numerics", "CZlib"]),
         .target(name: "LLM", dependencies: ["Numerics"]),
         .target(name: "SLU", dependencies: ["Whisper", "LLM"]),
+        .target(name: "Bench", dependencies: ["SLU", "Whisper", "Audio"]),
         .executableTarget(
             name: "HarkCLI",
             dependencies: [
@@ -46,7 +48,8 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Features", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
-        .testTarget(name: "WhisperTests", dependencies: ["Whisper", "Features", "Audio", "TestSupport"]),
+        .testTarget(name: "WhisperTests", dependencies: ["Whisper", "Features", "Audio", "Bench", "TestSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench"]),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "TestSupport"]),
         .testTarget(name: "SLUTests", dependencies: ["SLU", "TestSupport"]),
         .testTarget(name: "HarkCLITests", dependencies: ["TestSupport"]),

@@ -1,0 +1,107 @@
+// Beam search and the English-only model against faster-whisper, and one-line errors for unusable model folders.
+import XCTest
+import Audio
+import Bench
+import TestSupport
+@testable import Whisper
+
+final class WhisperDecodingTests: XCTestCase {
+    private func references() throws -> [String: [String: Any]] {
+        let data = try Data(contentsOf: TestPaths.fixture("whisper/transcripts.json"))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
+    }
+
+    private func options(beam: Int, language: String?) -> DecodingOptions {
+        var options = DecodingOptions()
+        options.beamSize = beam
+        options.temperatures = [0]
+        options.withoutTimestamps = true
+        options.conditionOnPreviousText = false
+        options.language = language
+        return options
+    }
+
+    func testBeamSearchWordErrorRateIsWithinOnePointOfFasterWhisper() throws {
+        let model = try XCTUnwrap(WhisperEngineTests.base, "run Models/install.sh")
+        let transcriber = Transcriber(model: model, threads: 2)
+        let references = try references()
+        let short = ["jfk.flac": "en", "librivox-0870.wav": "en", "librivox-0880.wav": "en", "librivox-0890.flac": "en",
+                     "asterisk-es-vm-intro.flac": "es", "asterisk-fr-vm-intro.flac": "fr",
+                     "asterisk-it-vm-intro.flac": "it", "asterisk-ru-vm-intro.flac": "ru"]
+        var disagreement = ErrorCount(edits: 0, referenceLength: 0)
+        for (name, language) in short.sorted(by: { $0.key < $1.key }) {
+            let ours = try transcriber.transcribe(try AudioFile.load(TestPaths.audio(name).path), options: options(beam: 5, language: language))
+            let theirs = try XCTUnwrap(references["whisper-base/\(name)"]?["beam5"] as? String)
+            disagreement = disagreement + ErrorRate.words(reference: theirs, hypothesis: ours.text)
+        }
+        // Word error rate of Hark's beam-5 text measured against faster-whisper's beam-5 text, over all recordings.
+        XCTAssertLessThanOrEqual(disagreement.rate, 0.01, "\(disagreement.edits) of \(disagreement.referenceLength) words differ")
+    }
+
+    func testNBestListIsRankedAndCarriesScores() throws {
+        let model = try XCTUnwrap(WhisperEngineTests.base, "run Models/install.sh")
+        var options = options(beam: 5, language: "fr")
+        options.nBest = 5
+        let result = try Transcriber(model: model, threads: 2)
+            .transcribe(try AudioFile.load(TestPaths.audio("asterisk-fr-vm-intro.flac").path), options: options)
+        XCTAssertEqual(result.nBest.count, 5)
+        XCTAssertEqual(result.nBest[0].text, result.text)
+        XCTAssertEqual(Set(result.nBest.map(\.text)).count, 5, "hypotheses are distinct")
+        for hypothesis in result.nBest {
+            XCTAssertLessThan(hypothesis.logProbability, 0)
+            XCTAssertEqual(hypothesis.averageLogProbability, hypothesis.logProbability / Float(hypothesis.tokens.count + 1), accuracy: 1e-5)
+        }
+    }
+
+    func testEnglishOnlyTinyModelMatchesFasterWhisperGreedy() throws {
+        let model = try XCTUnwrap(WhisperEngineTests.tinyEnglish, "run Models/install.sh")
+        XCTAssertFalse(model.isMultilingual)
+        let transcriber = Transcriber(model: model, threads: 2)
+        let references = try references()
+        for name in ["jfk.flac", "librivox-0870.wav", "librivox-0880.wav", "librivox-0890.flac"] {
+            let ours = try transcriber.transcribe(try AudioFile.load(TestPaths.audio(name).path), options: options(beam: 1, language: nil))
+            XCTAssertEqual(ours.text, references["whisper-tiny.en/\(name)"]?["greedy"] as? String, name)
+        }
+    }
+
+    // MARK: Unusable model folders
+
+    private func folder(with files: [String: URL]) throws -> URL {
+        let folder = try TestPaths.temporaryDirectory()
+        for (name, source) in files { try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent(name), withDestinationURL: source) }
+        return folder
+    }
+
+    private var base: URL { TestPaths.model("whisper-base") }
+
+    func testTruncatedModelFileNamesTheFieldWhereItEnds() throws {
+        let folder = try self.folder(with: ["config.json": base.appendingPathComponent("config.json"),
+                                            "vocabulary.json": base.appendingPathComponent("vocabulary.json")])
+        let whole = try Data(contentsOf: base.appendingPathComponent("model.bin"), options: .alwaysMapped)
+        try whole.prefix(1_000_000).write(to: folder.appendingPathComponent("model.bin"))
+        XCTAssertThrowsError(try WhisperModel.load(from: folder)) { error in
+            XCTAssertEqual("\(error)", "\(folder.path)/model.bin: corrupt model file at decoder/embeddings/weight data: needs 53109760 bytes at offset 233, file has 999767 left (truncated?)")
+        }
+    }
+
+    func testMissingVocabularyIsReported() throws {
+        let folder = try self.folder(with: ["config.json": base.appendingPathComponent("config.json"),
+                                            "model.bin": base.appendingPathComponent("model.bin")])
+        XCTAssertThrowsError(try WhisperModel.load(from: folder)) { error in
+            XCTAssertEqual("\(error)", "\(folder.path): not a Whisper model folder: missing vocabulary.json (or vocabulary.txt)")
+        }
+    }
+
+    func testAModelOfAnotherKindIsRejected() throws {
+        let folder = try self.folder(with: ["config.json": base.appendingPathComponent("config.json"),
+                                            "vocabulary.json": base.appendingPathComponent("vocabulary.json"),
+                                            "model.bin": TestPaths.model("gemma-3-270m-q4_k_m.gguf")])
+        XCTAssertThrowsError(try WhisperModel.load(from: folder)) { error in
+            XCTAssertEqual("\(error)", "\(folder.path)/model.bin: corrupt model file at binary version: unsupported version 1179993927")
+        }
+        let empty = try TestPaths.temporaryDirectory()
+        XCTAssertThrowsError(try WhisperModel.load(from: empty)) { error in
+            XCTAssertEqual("\(error)", "\(empty.path): not a Whisper model folder: missing model.bin")
+        }
+    }
+}
