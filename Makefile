@@ -1,5 +1,5 @@
 # Hark: every set-up step a fresh Debian machine needs, then build, run or test.
-#   make demo   installs what is missing, builds in release and runs Hark on a bundled sample
+#   make demo   installs what is missing, builds in release and transcribes a bundled sample
 #   make test   installs what is missing, builds in release and runs the whole test suite
 
 SHELL := /bin/bash
@@ -18,6 +18,7 @@ demo: deps models build
 	$(HARK) features $(SAMPLE) -o /tmp/hark-demo-mel.npy
 	$(HARK) tokenize $(SAMPLE) -o /tmp/hark-demo.dmel
 	$(HARK) detokenize /tmp/hark-demo.dmel -o /tmp/hark-demo-dmel.npy
+	$(HARK) transcribe $(SAMPLE)
 
 test: deps models build
 	swift test $(SWIFT_FLAGS) --disable-swift-testing
