@@ -57,7 +57,7 @@ for decoding in ("greedy", "beam5"):
     hark = rows[f"hark-f32-{decoding}"]
     for name in (f"hark-f32-{decoding}", f"fw-float32-{decoding}", f"fw-int8-{decoding}"):
         t, m = rows[name]
-        engine = {"hark": "Hark float32", "fw-float32": "faster-whisper float32", "fw-int8": "faster-whisper int8"}[name.rsplit("-", 1)[0]]
+        engine = {"hark-f32": "Hark float32", "fw-float32": "faster-whisper float32", "fw-int8": "faster-whisper int8"}[name.rsplit("-", 1)[0]]
         print(f"| {decoding} | {engine} | {t:.2f} | {t / duration:.3f} | {m:.0f} | {t / hark[0]:.2f}x |")
 PY
 cat Benchmarks/results/whisper.md

@@ -19,6 +19,15 @@ public enum Attention {
                         scores.withUnsafeMutableBufferPointer { ps in
                             for h in 0..<heads {
                                 let column = h * headDim
+                                if queries == 1 {
+                                    // One decoding step: matrix-vector products, no packing of the keys and values.
+                                    BLAS.gemv(pk.baseAddress! + column, pq.baseAddress! + column, ps.baseAddress!,
+                                              rows: keys, columns: headDim, alpha: scale, lda: width)
+                                    softmaxRows(ps, queries: 1, keys: keys, causalOffset: causalOffset)
+                                    BLAS.gemv(pv.baseAddress! + column, ps.baseAddress!, po.baseAddress! + column,
+                                              rows: keys, columns: headDim, transpose: true, lda: width)
+                                    continue
+                                }
                                 BLAS.gemm(pq.baseAddress! + column, pk.baseAddress! + column, ps.baseAddress!,
                                           m: queries, n: keys, k: headDim, transposeB: true, alpha: scale,
                                           lda: width, ldb: width, ldc: keys)

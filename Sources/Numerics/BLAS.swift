@@ -39,6 +39,17 @@ public enum BLAS {
             beta, c, blasint(ldc ?? n))
     }
 
+    /// y = alpha * op(A) x + beta * y for a row-major m x n matrix A (n x m seen transposed), with strides.
+    /// A single vector never goes through gemm: gemm would pack (copy) the whole matrix on every call, which
+    /// for a decoder step costs more than the product itself.
+    public static func gemv(
+        _ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        rows m: Int, columns n: Int, transpose: Bool = false, alpha: Float = 1, beta: Float = 0, lda: Int? = nil
+    ) {
+        cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha,
+                    a, blasint(lda ?? n), x, 1, beta, y, 1)
+    }
+
     /// y = x W^T + bias for every row of x: the linear layer of a transformer.
     /// x is (rows x inFeatures), weight is (outFeatures x inFeatures) as PyTorch and CTranslate2 store it.
     public static func linear(_ x: Tensor, weight: Tensor, bias: [Float]? = nil) -> Tensor {
@@ -49,8 +60,19 @@ public enum BLAS {
             precondition(bias.count == outFeatures, "linear: bias has \(bias.count) values, expected \(outFeatures)")
             for r in 0..<rows { out.replaceSubrange((r * outFeatures)..<((r + 1) * outFeatures), with: bias) }
         }
-        gemm(x.data, weight.data, into: &out, m: rows, n: outFeatures, k: inFeatures,
-             transposeB: true, beta: bias == nil ? 0 : 1)
+        if rows == 1 {
+            x.data.withUnsafeBufferPointer { px in
+                weight.data.withUnsafeBufferPointer { pw in
+                    out.withUnsafeMutableBufferPointer { po in
+                        gemv(pw.baseAddress!, px.baseAddress!, po.baseAddress!, rows: outFeatures, columns: inFeatures,
+                             beta: bias == nil ? 0 : 1)
+                    }
+                }
+            }
+        } else {
+            gemm(x.data, weight.data, into: &out, m: rows, n: outFeatures, k: inFeatures,
+                 transposeB: true, beta: bias == nil ? 0 : 1)
+        }
         var shape = x.shape
         shape[shape.count - 1] = outFeatures
         return Tensor(shape: shape, data: out)

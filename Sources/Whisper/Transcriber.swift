@@ -84,7 +84,10 @@ public struct Transcriber {
                 progress?(Double(seek) / Double(max(contentFrames, 1)))
                 continue
             }
-            let (windowSegments, advance) = split(best.tokens, seek: seek, timeOffset: timeOffset, windowFrames: windowFrames)
+            var (windowSegments, advance) = split(best.tokens, seek: seek, timeOffset: timeOffset, windowFrames: windowFrames)
+            if options.withoutTimestamps && seek + windowFrames < contentFrames {
+                advance = min(advance, coveredFrames(memory: memory, prompt: prompt, startIndex: startIndex, textTokens: best.tokens.count))
+            }
             for segmentTokens in windowSegments {
                 let text = tokenizer.decode(segmentTokens.tokens)
                 guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
@@ -133,6 +136,28 @@ public struct Transcriber {
         return zip(tokenizer.languages, languageLogits)
             .map { LanguageProbability(language: $0, probability: $1) }
             .sorted { $0.probability > $1.probability }
+    }
+
+    /// Without timestamps a window's text says nothing of where it stopped, and the reference seeks a whole
+    /// window on: speech after an early end-of-text is lost (seconds of it, after a pause). A greedy pass with
+    /// timestamps over the same window tells where the speech that the text covers ends; when that is 2 s or
+    /// more before the window's end, seek there, else (the text ran to the end) seek a whole window, as the
+    /// reference does.
+    private func coveredFrames(memory: CrossMemory, prompt: [Int], startIndex: Int, textTokens: Int) -> Int {
+        var timed = DecodingOptions()
+        timed.beamSize = 1
+        var generator = SplitMix64(seed: 0)
+        let result = WindowDecoder(model: model, options: timed)
+            .decode(memory: memory, prompt: Array(prompt.dropLast()), startIndex: startIndex, temperature: 0, generator: &generator)
+        let begin = model.tokenizer.specials.timestampBegin
+        var counted = 0
+        for token in result.hypotheses[0].tokens {
+            if token < begin { counted += 1; continue }
+            guard counted >= textTokens else { continue }
+            let frames = (token - begin) * 2
+            return frames <= WhisperLogMel.windowFrames - 200 ? max(frames, 100) : WhisperLogMel.windowFrames
+        }
+        return WhisperLogMel.windowFrames
     }
 
     /// Tries each temperature until the text is neither too repetitive nor too unlikely (faster-whisper's rule).

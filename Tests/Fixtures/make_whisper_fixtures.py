@@ -74,8 +74,34 @@ def engine_internals():
     print("first step top-5:", np.argsort(-logprobs)[:5], "encoder norm mean", np.linalg.norm(encoded, axis=1).mean())
 
 
+# Long recordings with pauses, made from the bundled clips; the Swift test builds the same sample arrays.
+GAP_CASES = {
+    "pause-then-late-start": [("librivox-0880.wav", 0), (None, 10), ("jfk.flac", 0), (None, 2), ("librivox-0870.wav", 0),
+                              ("librivox-0890.flac", 0), ("jfk.flac", 0), ("librivox-0880.wav", 0), ("librivox-0870.wav", 0)],
+    "long-pause-across-window": [("librivox-0880.wav", 0), (None, 6), ("librivox-0890.flac", 0), (None, 14), ("jfk.flac", 0),
+                                 ("librivox-0870.wav", 0), ("librivox-0890.flac", 0), ("jfk.flac", 0)],
+}
+
+
+def long_form_gaps():
+    """faster-whisper greedy without timestamps on long audio with pauses: it seeks a whole window after each
+    window and loses the speech after an early end-of-text."""
+    model = WhisperModel(os.path.join(MODELS, "whisper-base"), device="cpu", compute_type="float32", cpu_threads=2)
+    out = {}
+    for case, parts in GAP_CASES.items():
+        audio = np.concatenate([load_audio(n) if n else np.zeros(int(s * 16000), np.float32) for n, s in parts])
+        segments, _ = model.transcribe(audio, language="en", beam_size=1, temperature=0.0, without_timestamps=True,
+                                       condition_on_previous_text=False, vad_filter=False)
+        out[case] = "".join(s.text for s in segments)
+        print(case, out[case])
+    with open(os.path.join(OUT, "long-form-gaps.json"), "w") as f:
+        json.dump(out, f, ensure_ascii=False, indent=1)
+
+
 if __name__ == "__main__":
-    what = sys.argv[1:] or ["internals", "transcripts"]
+    what = sys.argv[1:] or ["internals", "transcripts", "gaps"]
+    if "gaps" in what:
+        long_form_gaps()
     if "internals" in what:
         engine_internals()
     if "transcripts" in what:
