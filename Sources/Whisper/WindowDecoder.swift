@@ -99,7 +99,7 @@ struct WindowDecoder {
                 }
             }
             candidates.sort { $0.score > $1.score }
-            var next: [Beam] = []
+            var chosen: [(parent: Int, tokens: [Int], score: Float)] = []
             var seen = Set<[Int]>()
             for candidate in candidates {
                 let tokens = beams[candidate.parent].tokens + [candidate.token]
@@ -107,17 +107,27 @@ struct WindowDecoder {
                 if candidate.token == specials.endOfText {
                     if finished.count < maxFinished { finished.append((tokens, candidate.score)) }
                 } else {
-                    next.append(Beam(tokens: tokens, logProbability: candidate.score, cache: beams[candidate.parent].cache))
-                    if next.count == beamSize { break }
+                    chosen.append((candidate.parent, tokens, candidate.score))
+                    if chosen.count == beamSize { break }
                 }
             }
-            if finished.count >= maxFinished || next.isEmpty { break }
-            var caches = next.map(\.cache)
-            let hidden = model.decoder(next.map { [$0.tokens.last!] }, caches: &caches, memory: memory)
+            if finished.count >= maxFinished || chosen.isEmpty { break }
+            // Each parent's cache moves to its last child and is copied for the others: a cache shared by two
+            // beams would be copied on every append.
+            var parentCaches = beams.map(\.cache)
+            beams = []
+            var caches: [DecoderCache] = []
+            for (i, choice) in chosen.enumerated() {
+                caches.append(parentCaches[choice.parent])
+                if !chosen[(i + 1)...].contains(where: { $0.parent == choice.parent }) {
+                    parentCaches[choice.parent] = DecoderCache(layers: 0)
+                }
+            }
+            parentCaches = []
+            let hidden = model.decoder(chosen.map { [$0.tokens.last!] }, caches: &caches, memory: memory)
             let logits = model.decoder.logits(hidden)
-            logitsPerBeam = (0..<next.count).map { Array(logits.row($0)) }
-            for i in next.indices { next[i].cache = caches[i] }
-            beams = next
+            logitsPerBeam = (0..<chosen.count).map { Array(logits.row($0)) }
+            beams = chosen.indices.map { Beam(tokens: chosen[$0].tokens, logProbability: chosen[$0].score, cache: caches[$0]) }
         }
         if finished.count < maxFinished {
             finished += beams.prefix(maxFinished - finished.count).map { ($0.tokens, $0.logProbability) }
@@ -153,7 +163,14 @@ struct WindowDecoder {
         if tokens.isEmpty {
             for token in model.suppressedAtBegin where token < masked.count { masked[token] = -.infinity }
         }
-        if !options.withoutTimestamps { applyTimestampRules(&masked, after: tokens) }
+        guard !options.withoutTimestamps else { return Vector.logSoftmax(masked) }
+        applyTimestampRules(&masked, after: tokens)
+        let logProbs = Vector.logSoftmax(masked)
+        // If all timestamps together are likelier than any single text token, sample a timestamp.
+        let begin = specials.timestampBegin
+        let bestText = logProbs[0..<begin].max() ?? -.infinity
+        guard bestText > -.infinity, logSumExp(logProbs[begin...]) > bestText else { return logProbs }
+        for t in 0..<begin { masked[t] = -.infinity }
         return Vector.logSoftmax(masked)
     }
 
@@ -179,11 +196,6 @@ struct WindowDecoder {
             for t in 0..<begin { logits[t] = -.infinity }
             for t in (begin + maxInitialTimestampIndex + 1)..<logits.count { logits[t] = -.infinity }
         }
-        // If all timestamps together are likelier than any single text token, sample a timestamp.
-        let logProbs = Vector.logSoftmax(logits)
-        let timestampMass = logSumExp(logProbs[begin...])
-        let bestText = logProbs[0..<begin].max() ?? -.infinity
-        if timestampMass > bestText { for t in 0..<begin { logits[t] = -.infinity } }
     }
 
     private func logSumExp(_ values: ArraySlice<Float>) -> Float {
