@@ -48,16 +48,20 @@ duration, repeats, machine, busy = float(sys.argv[2]), sys.argv[3], sys.argv[4],
 print("# Whisper transcription benchmark\n")
 print(f"- date: {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}")
 print(f"- machine: {machine}{'; one core kept busy by a spinning loop' if busy else ''}")
-print(f"- command: `Benchmarks/whisper/bench_whisper.sh {repeats} {busy}`".replace(" `", "`").replace("  ", " "))
+print(f"- command: `{' '.join(['Benchmarks/whisper/bench_whisper.sh', repeats] + ([busy] if busy else []))}`")
 print(f"- audio: Audio/asterisk-en-demo-instruct.flac ({duration:.1f} s), model Whisper base, language en, 2 threads, timestamps on, median of {repeats} runs")
 print("- both sides load the model and decode the file inside the timed process\n")
-print("| setting | engine | wall s | RTF | peak RSS MB | Hark speed vs this |")
+print("| setting | engine | wall s | RTF | peak RSS MB | wall time / Hark's |")
 print("|---|---|---|---|---|---|")
 for decoding in ("greedy", "beam5"):
     hark = rows[f"hark-f32-{decoding}"]
     for name in (f"hark-f32-{decoding}", f"fw-float32-{decoding}", f"fw-int8-{decoding}"):
         t, m = rows[name]
         engine = {"hark-f32": "Hark float32", "fw-float32": "faster-whisper float32", "fw-int8": "faster-whisper int8"}[name.rsplit("-", 1)[0]]
-        print(f"| {decoding} | {engine} | {t:.2f} | {t / duration:.3f} | {m:.0f} | {t / hark[0]:.2f}x |")
+        print(f"| {decoding} | {engine} | {t:.2f} | {t / duration:.3f} | {m:.0f} | {t / hark[0]:.2f} |")
+print()
+for decoding in ("greedy", "beam5"):
+    hark, peer = rows[f"hark-f32-{decoding}"], rows[f"fw-float32-{decoding}"]
+    print(f"- {decoding}: Hark float32 takes {hark[0] / peer[0]:.2f}x faster-whisper float32's wall time, at {hark[1] / peer[1]:.2f}x its peak RSS")
 PY
 cat Benchmarks/results/whisper.md

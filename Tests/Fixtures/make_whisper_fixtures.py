@@ -74,6 +74,27 @@ def engine_internals():
     print("first step top-5:", np.argsort(-logprobs)[:5], "encoder norm mean", np.linalg.norm(encoded, axis=1).mean())
 
 
+TOKENIZER_TEXTS = [
+    " Hello world.", " And so, my fellow Americans, ask not what your country can do for you.",
+    " It's 28.8 kilobits, isn't it?", " Por favor, déjese su mensaje después del tono.",
+    " Оставьте сообщение после сигнала.", " 東京は日本の首都です。", " naïve café — 100% sure!",
+    "  two  spaces and\ttabs", " emoji 🙂 test", " Dashwood's PBX, IAX & VoIP",
+]
+
+
+def tokenizer_ids():
+    """Token ids of prompt texts from faster-whisper's tokenizer (the Hugging Face tokenizer.json)."""
+    from faster_whisper.tokenizer import Tokenizer
+    import tokenizers
+    hf = tokenizers.Tokenizer.from_file(os.path.join(MODELS, "whisper-base", "tokenizer.json"))
+    tokenizer = Tokenizer(hf, multilingual=True, task="transcribe", language="en")
+    out = [{"text": t, "ids": tokenizer.encode(t)} for t in TOKENIZER_TEXTS]
+    for entry in out:
+        assert tokenizer.decode(entry["ids"]) == entry["text"], entry
+    with open(os.path.join(OUT, "tokenizer.json"), "w") as f:
+        json.dump(out, f, ensure_ascii=False, indent=1)
+
+
 # Long recordings with pauses, made from the bundled clips; the Swift test builds the same sample arrays.
 GAP_CASES = {
     "pause-then-late-start": [("librivox-0880.wav", 0), (None, 10), ("jfk.flac", 0), (None, 2), ("librivox-0870.wav", 0),
@@ -99,7 +120,9 @@ def long_form_gaps():
 
 
 if __name__ == "__main__":
-    what = sys.argv[1:] or ["internals", "transcripts", "gaps"]
+    what = sys.argv[1:] or ["internals", "transcripts", "gaps", "tokenizer"]
+    if "tokenizer" in what:
+        tokenizer_ids()
     if "gaps" in what:
         long_form_gaps()
     if "internals" in what:
