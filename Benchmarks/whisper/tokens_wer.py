@@ -27,6 +27,12 @@ def transcribe(path, language):
     return " ".join(out.split())
 
 
+import datetime, platform
+print("# WER on continuous features versus dMel tokens\n")
+print(f"- date: {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}")
+print(f"- command: `python3 Benchmarks/whisper/tokens_wer.py {hark} {model}`")
+print(f"- model Whisper {model}, beam 5, language from Audio/transcripts.tsv, tokens from `hark tokenize --recipe whisper`")
+print("- normalization: NFKC, lower case, punctuation removed (accents kept, so the unaccented Spanish reference costs words)\n")
 work = tempfile.mkdtemp()
 totals = {"features": [0, 0], "tokens": [0, 0]}
 print("| file | language | WER features | WER tokens |\n|---|---|---|---|")
