@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
         .testTarget(name: "WhisperTests", dependencies: ["Whisper", "Features", "Audio", "Bench", "TestSupport"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench"]),
-        .testTarget(name: "LLMTests", dependencies: ["LLM", "TestSupport"]),
+        .testTarget(name: "LLMTests", dependencies: ["LLM", "Features", "TestSupport"]),
         .testTarget(name: "SLUTests", dependencies: ["SLU", "TestSupport"]),
         .testTarget(name: "HarkCLITests", dependencies: ["TestSupport"]),
     ],

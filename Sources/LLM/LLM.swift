@@ -1,1 +1,0 @@
-// LLM stage: see STYLE.md; files land here as the stage is built.

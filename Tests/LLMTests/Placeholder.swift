@@ -1,1 +1,0 @@
-// LLM tests land here with the stage.
