@@ -16,6 +16,7 @@ struct Hark: AsyncParsableCommand {
             TokenizeCommand.self,
             DetokenizeCommand.self,
             TranscribeCommand.self,
+            ClassifyCommand.self,
         ]
     )
 }
