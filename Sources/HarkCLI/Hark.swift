@@ -17,6 +17,7 @@ struct Hark: AsyncParsableCommand {
             DetokenizeCommand.self,
             TranscribeCommand.self,
             ClassifyCommand.self,
+            AnswerCommand.self,
         ]
     )
 }

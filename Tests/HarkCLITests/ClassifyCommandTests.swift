@@ -34,3 +34,18 @@ final class ClassifyCommandTests: XCTestCase {
             """)
     }
 }
+
+final class AnswerCommandTests: XCTestCase {
+    func testAnswersAboutAText() throws {
+        let result = try HarkProcess.run(["answer", "--text", "The museum opens at nine and is closed all day on Mondays.",
+                                          "--question", "When is the museum closed all day?", "--options", "On Sundays|On Mondays|On Fridays|Never"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "2 On Mondays\n")
+    }
+
+    func testThreeOptionsAreRejected() throws {
+        let result = try HarkProcess.run(["answer", "--text", "x", "--question", "q", "--options", "a|b|c"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "Error: expected 4 options separated by '|', got 3\n")
+    }
+}
