@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "HarkCLI",
             dependencies: [
-                "Audio", "Features", "Whisper", "LLM", "SLU",
+                "Numerics", "Audio", "Features", "Whisper", "LLM", "SLU",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -18,6 +18,7 @@ struct Hark: AsyncParsableCommand {
             TranscribeCommand.self,
             ClassifyCommand.self,
             AnswerCommand.self,
+            GenerateCommand.self,
         ]
     )
 }

@@ -165,4 +165,10 @@ public final class Gemma3Model {
     /// Next-token logits [rows, vocabulary] of hidden states: the tied embedding matrix as output projection.
     /// The 262144-wide product dominates the cost, so callers pass only the rows whose scores they need.
     public func logits(_ hidden: Tensor) -> Tensor { embeddings(hidden) }
+
+    /// The most likely next token after the last row of `hidden`.
+    public func greedyToken(after hidden: Tensor) -> Int {
+        let row = logits(hidden.rows((hidden.rows - 1)..<hidden.rows)).data
+        return row.indices.max { row[$0] < row[$1] }!
+    }
 }

@@ -47,8 +47,7 @@ public final class Scorer {
         var generated: [Int] = []
         var text = ""
         for _ in 0..<maxTokens {
-            let row = Array(model.logits(hidden.rows((hidden.rows - 1)..<hidden.rows)).data)
-            let next = row.indices.max { row[$0] < row[$1] }!
+            let next = model.greedyToken(after: hidden)
             if next == model.tokenizer.endOfSequence { break }
             generated.append(next)
             text = model.tokenizer.decode(generated)

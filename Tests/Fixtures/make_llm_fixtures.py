@@ -83,8 +83,11 @@ def llama_reference():
                         "probe_logits": logits[:, probe].tolist()})
         print(text, tokens[:8], top[-1, :3])
     texts = [{"text": t, "ids": llm.tokenize(t.encode(), add_bos=False, special=False)} for t in TOKENIZER_TEXTS]
+    llm.reset()
+    greedy = llm.create_completion(PROMPTS[0], max_tokens=16, temperature=0.0, top_k=1)["choices"][0]["text"]
     with open(os.path.join(OUT, "llama-reference.json"), "w") as f:
-        json.dump({"probe_ids": probe.tolist(), "prompts": prompts, "tokenizer": texts}, f, ensure_ascii=False)
+        json.dump({"probe_ids": probe.tolist(), "prompts": prompts, "tokenizer": texts,
+                   "greedy": {"prompt": PROMPTS[0], "max_tokens": 16, "text": greedy}}, f, ensure_ascii=False)
 
 
 if __name__ == "__main__":

@@ -49,3 +49,19 @@ final class AnswerCommandTests: XCTestCase {
         XCTAssertEqual(result.stderr, "Error: expected 4 options separated by '|', got 3\n")
     }
 }
+
+final class GenerateCommandTests: XCTestCase {
+    /// llama.cpp's greedy continuation is in the fixture; Hark follows it for the first sentence (its logits are
+    /// not yet within 1e-2 of llama.cpp's, so later tokens may part ways) and reports speed on stderr.
+    func testGreedyContinuationStartsAsLlamaCpp() throws {
+        let data = try Data(contentsOf: TestPaths.fixture("llm/llama-reference.json"))
+        let greedy = try XCTUnwrap((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["greedy"] as? [String: Any])
+        let reference = try XCTUnwrap(greedy["text"] as? String)
+        let result = try HarkProcess.run(["generate", "--prompt", try XCTUnwrap(greedy["prompt"] as? String), "--max-tokens", "16"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let firstSentence = String(reference[...reference.firstIndex(of: ".")!])
+        XCTAssertEqual(firstSentence, " the capital of the country of France.")
+        XCTAssertTrue(result.stdout.hasPrefix(firstSentence), result.stdout)
+        XCTAssertTrue(result.stderr.hasPrefix("prompt: 6 tokens, "), result.stderr)
+    }
+}
