@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "WhisperTests", dependencies: ["Whisper", "Features", "Audio", "Bench", "TestSupport"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench"]),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "Features", "TestSupport"]),
-        .testTarget(name: "SLUTests", dependencies: ["SLU", "TestSupport"]),
+        .testTarget(name: "SLUTests", dependencies: ["SLU", "LLM", "TestSupport"]),
         .testTarget(name: "HarkCLITests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -16,6 +16,8 @@ struct Hark: AsyncParsableCommand {
             TokenizeCommand.self,
             DetokenizeCommand.self,
             TranscribeCommand.self,
+            ClassifyCommand.self,
+            AnswerCommand.self,
         ]
     )
 }

@@ -7,33 +7,47 @@ public enum Attention {
     /// With `causalOffset`, query i (at absolute position causalOffset + i) sees keys 0...causalOffset + i only.
     public static func multiHead(q: [Float], k: [Float], v: [Float], queries: Int, keys: Int,
                                  heads: Int, headDim: Int, causalOffset: Int? = nil) -> [Float] {
-        let width = heads * headDim
-        precondition(q.count == queries * width && k.count >= keys * width && v.count >= keys * width)
-        var out = [Float](repeating: 0, count: queries * width)
+        groupedQuery(q: q, k: k, v: v, queries: queries, keys: keys, queryHeads: heads, keyValueHeads: heads,
+                     headDim: headDim, scale: 1 / Float(headDim).squareRoot(),
+                     causalOffset: causalOffset, window: nil)
+    }
+
+    /// Attention where groups of query heads share one key/value head (grouped-query attention).
+    /// q is [queries, queryHeads * headDim]; k and v are [keys, keyValueHeads * headDim].
+    /// With `causalOffset`, query i sits at absolute position causalOffset + i and sees keys at positions up to its
+    /// own; with `window`, only the last `window` of those (sliding-window attention).
+    public static func groupedQuery(q: [Float], k: [Float], v: [Float], queries: Int, keys: Int,
+                                    queryHeads: Int, keyValueHeads: Int, headDim: Int, scale: Float,
+                                    causalOffset: Int?, window: Int?, halfPrecisionWeights: Bool = false) -> [Float] {
+        let qWidth = queryHeads * headDim, kvWidth = keyValueHeads * headDim
+        let group = queryHeads / keyValueHeads
+        precondition(q.count == queries * qWidth && k.count >= keys * kvWidth && v.count >= keys * kvWidth)
+        var out = [Float](repeating: 0, count: queries * qWidth)
         var scores = [Float](repeating: 0, count: queries * keys)
-        let scale = 1 / Float(headDim).squareRoot()
         q.withUnsafeBufferPointer { pq in
             k.withUnsafeBufferPointer { pk in
                 v.withUnsafeBufferPointer { pv in
                     out.withUnsafeMutableBufferPointer { po in
                         scores.withUnsafeMutableBufferPointer { ps in
-                            for h in 0..<heads {
-                                let column = h * headDim
+                            for h in 0..<queryHeads {
+                                let qColumn = h * headDim, kvColumn = (h / group) * headDim
                                 if queries == 1 {
                                     // One decoding step: matrix-vector products, no packing of the keys and values.
-                                    BLAS.gemv(pk.baseAddress! + column, pq.baseAddress! + column, ps.baseAddress!,
-                                              rows: keys, columns: headDim, alpha: scale, lda: width)
-                                    softmaxRows(ps, queries: 1, keys: keys, causalOffset: causalOffset)
-                                    BLAS.gemv(pv.baseAddress! + column, ps.baseAddress!, po.baseAddress! + column,
-                                              rows: keys, columns: headDim, transpose: true, lda: width)
+                                    BLAS.gemv(pk.baseAddress! + kvColumn, pq.baseAddress! + qColumn, ps.baseAddress!,
+                                              rows: keys, columns: headDim, alpha: scale, lda: kvWidth)
+                                    softmaxRows(ps, queries: 1, keys: keys, causalOffset: causalOffset, window: window,
+                                                halfPrecision: halfPrecisionWeights)
+                                    BLAS.gemv(pv.baseAddress! + kvColumn, ps.baseAddress!, po.baseAddress! + qColumn,
+                                              rows: keys, columns: headDim, transpose: true, lda: kvWidth)
                                     continue
                                 }
-                                BLAS.gemm(pq.baseAddress! + column, pk.baseAddress! + column, ps.baseAddress!,
+                                BLAS.gemm(pq.baseAddress! + qColumn, pk.baseAddress! + kvColumn, ps.baseAddress!,
                                           m: queries, n: keys, k: headDim, transposeB: true, alpha: scale,
-                                          lda: width, ldb: width, ldc: keys)
-                                softmaxRows(ps, queries: queries, keys: keys, causalOffset: causalOffset)
-                                BLAS.gemm(ps.baseAddress!, pv.baseAddress! + column, po.baseAddress! + column,
-                                          m: queries, n: headDim, k: keys, lda: keys, ldb: width, ldc: width)
+                                          lda: qWidth, ldb: kvWidth, ldc: keys)
+                                softmaxRows(ps, queries: queries, keys: keys, causalOffset: causalOffset, window: window,
+                                            halfPrecision: halfPrecisionWeights)
+                                BLAS.gemm(ps.baseAddress!, pv.baseAddress! + kvColumn, po.baseAddress! + qColumn,
+                                          m: queries, n: headDim, k: keys, lda: keys, ldb: kvWidth, ldc: qWidth)
                             }
                         }
                     }
@@ -43,18 +57,23 @@ public enum Attention {
         return out
     }
 
-    private static func softmaxRows(_ p: UnsafeMutableBufferPointer<Float>, queries: Int, keys: Int, causalOffset: Int?) {
+    /// Softmax of each query's visible keys; the others get weight 0. With `halfPrecision` the weights are
+    /// rounded to half, as llama.cpp does before multiplying them with its half-precision value cache.
+    private static func softmaxRows(_ p: UnsafeMutableBufferPointer<Float>, queries: Int, keys: Int,
+                                    causalOffset: Int?, window: Int?, halfPrecision: Bool = false) {
         for i in 0..<queries {
             let row = i * keys
-            let visible = causalOffset.map { min(keys, $0 + i + 1) } ?? keys
+            let last = causalOffset.map { min(keys, $0 + i + 1) } ?? keys
+            let first = window.map { max(0, last - $0) } ?? 0
             var maxValue = -Float.infinity
-            for j in 0..<visible { maxValue = max(maxValue, p[row + j]) }
+            for j in first..<last { maxValue = max(maxValue, p[row + j]) }
             var sum: Float = 0
-            for j in 0..<visible { let e = expf(p[row + j] - maxValue); p[row + j] = e; sum += e }
+            for j in first..<last { let e = expf(p[row + j] - maxValue); p[row + j] = e; sum += e }
             let inverse = 1 / sum
-            for j in 0..<visible { p[row + j] *= inverse }
-            for j in visible..<keys { p[row + j] = 0 }
+            for j in 0..<keys {
+                let weight = (first..<last).contains(j) ? p[row + j] * inverse : 0
+                p[row + j] = halfPrecision ? Float(Float16(weight)) : weight
+            }
         }
     }
 }
-

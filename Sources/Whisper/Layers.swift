@@ -64,17 +64,8 @@ struct SelfAttention {
 
     /// Projects normed x into (q, k, v), each [rows, width].
     func project(_ x: Tensor) -> (q: [Float], k: [Float], v: [Float]) {
-        let fused = qkv(norm(x))
-        let width = x.columns
-        var q = [Float](), k = [Float](), v = [Float]()
-        q.reserveCapacity(x.rows * width); k.reserveCapacity(x.rows * width); v.reserveCapacity(x.rows * width)
-        for r in 0..<x.rows {
-            let row = r * 3 * width
-            q.append(contentsOf: fused.data[row..<(row + width)])
-            k.append(contentsOf: fused.data[(row + width)..<(row + 2 * width)])
-            v.append(contentsOf: fused.data[(row + 2 * width)..<(row + 3 * width)])
-        }
-        return (q, k, v)
+        let parts = splitFused(qkv(norm(x)), parts: 3)
+        return (parts[0], parts[1], parts[2])
     }
 }
 
@@ -96,14 +87,21 @@ struct CrossAttention {
 
     /// Keys and values of the encoder output, [positions, width] each.
     func memory(_ encoded: Tensor) -> (keys: [Float], values: [Float]) {
-        let fused = keyValue(encoded)
-        let width = encoded.columns
-        var keys = [Float](), values = [Float]()
-        keys.reserveCapacity(encoded.rows * width); values.reserveCapacity(encoded.rows * width)
-        for r in 0..<encoded.rows {
-            keys.append(contentsOf: fused.data[(r * 2 * width)..<(r * 2 * width + width)])
-            values.append(contentsOf: fused.data[(r * 2 * width + width)..<((r + 1) * 2 * width)])
-        }
-        return (keys, values)
+        let parts = splitFused(keyValue(encoded), parts: 2)
+        return (parts[0], parts[1])
     }
+}
+
+/// Splits the rows of a fused projection [rows, parts * width] into `parts` matrices [rows, width].
+private func splitFused(_ fused: Tensor, parts: Int) -> [[Float]] {
+    let width = fused.columns / parts
+    var out = [[Float]](repeating: [], count: parts)
+    for p in 0..<parts { out[p].reserveCapacity(fused.rows * width) }
+    for r in 0..<fused.rows {
+        for p in 0..<parts {
+            let start = r * fused.columns + p * width
+            out[p].append(contentsOf: fused.data[start..<(start + width)])
+        }
+    }
+    return out
 }

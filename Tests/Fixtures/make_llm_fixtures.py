@@ -47,5 +47,46 @@ def main():
         json.dump(samples, f, indent=1)
 
 
+PROMPTS = [
+    "The capital of France is",
+    "Topic: science/technology. Sentence: The new telescope can see distant galaxies.",
+    "La capital de España es Madrid y la de Portugal es",
+    "Столица России — это",
+    "Question: What is two plus two?\nAnswer:",
+]
+
+TOKENIZER_TEXTS = [
+    "Hello world", " Hello world", "Hello  world", "The quick brown fox jumps over the lazy dog.",
+    "It's 28.8 kilobits, isn't it?", "naïve café — 100% sure!", "Por favor, déjese su mensaje después del tono.",
+    "Оставьте сообщение после сигнала.", "Съешь же ещё этих мягких французских булок",
+    "مرحبا بالعالم", "اللغة العربية جميلة", "नमस्ते दुनिया", "हिन्दी एक भाषा है।",
+    "東京は日本の首都です。", "我爱自然语言处理", "한국어 문장입니다", "emoji 🙂👍🏽 test",
+    "tabs\tand\nnewlines", "science/technology", "   leading spaces",
+]
+
+
+def llama_reference():
+    """Tokens and next-token logits from llama.cpp (llama-cpp-python) on the same GGUF."""
+    from llama_cpp import Llama
+    llm = Llama(model_path=os.path.join(MODELS, "gemma-3-270m-q4_k_m.gguf"), logits_all=True, n_ctx=512,
+                n_threads=2, verbose=False)
+    probe = np.random.default_rng(0).choice(llm.n_vocab(), 256, replace=False).astype(np.int64)
+    prompts = []
+    for text in PROMPTS:
+        tokens = llm.tokenize(text.encode(), add_bos=True, special=False)
+        llm.reset()
+        llm.eval(tokens)
+        logits = np.array(llm.scores[: len(tokens)], dtype=np.float32)
+        top = np.argsort(-logits, axis=1)[:, :10]
+        prompts.append({"text": text, "tokens": tokens, "top_ids": top.tolist(),
+                        "top_logits": np.take_along_axis(logits, top, axis=1).tolist(),
+                        "probe_logits": logits[:, probe].tolist()})
+        print(text, tokens[:8], top[-1, :3])
+    texts = [{"text": t, "ids": llm.tokenize(t.encode(), add_bos=False, special=False)} for t in TOKENIZER_TEXTS]
+    with open(os.path.join(OUT, "llama-reference.json"), "w") as f:
+        json.dump({"probe_ids": probe.tolist(), "prompts": prompts, "tokenizer": texts}, f, ensure_ascii=False)
+
+
 if __name__ == "__main__":
     main()
+    llama_reference()

@@ -1,0 +1,168 @@
+// Gemma 3 text model (as llama.cpp runs gemma3 GGUFs): the whole forward pass in one readable place.
+import Foundation
+import Numerics
+
+/// Hyperparameters from the GGUF metadata, plus what the file does not store and llama.cpp knows.
+public struct Gemma3Config: Equatable, Sendable {
+    public let layers: Int
+    public let width: Int
+    public let feedForward: Int
+    public let queryHeads: Int
+    public let keyValueHeads: Int
+    public let headDim: Int
+    public let rmsEpsilon: Float
+    public let globalRopeBase: Float
+    /// Windowed layers use RoPE base 10000 (not stored in the GGUF).
+    public let localRopeBase: Float = 10_000
+    public let slidingWindow: Int
+    /// Every sixth layer (5, 11, 17, ...) attends globally; the others use the sliding window.
+    public let globalEvery = 6
+
+    public func isGlobal(_ layer: Int) -> Bool { (layer + 1) % globalEvery == 0 }
+
+    init(_ file: GGUFFile) throws {
+        let architecture = try file.string("general.architecture")
+        guard architecture == "gemma3" else {
+            throw LLMError.corrupt(path: file.path, field: "general.architecture", reason: "unsupported architecture '\(architecture)' (Hark runs gemma3)")
+        }
+        layers = try file.int("gemma3.block_count")
+        width = try file.int("gemma3.embedding_length")
+        feedForward = try file.int("gemma3.feed_forward_length")
+        queryHeads = try file.int("gemma3.attention.head_count")
+        keyValueHeads = try file.int("gemma3.attention.head_count_kv")
+        headDim = try file.int("gemma3.attention.key_length")
+        rmsEpsilon = try file.float("gemma3.attention.layer_norm_rms_epsilon")
+        globalRopeBase = try file.float("gemma3.rope.freq_base")
+        slidingWindow = try file.int("gemma3.attention.sliding_window")
+    }
+}
+
+/// Keys and values of the tokens seen so far, per layer, [length, keyValueHeads * headDim].
+public struct Gemma3Cache {
+    var keys: [[Float]]
+    var values: [[Float]]
+    public internal(set) var length = 0
+
+    public init(layers: Int) {
+        keys = Array(repeating: [], count: layers)
+        values = Array(repeating: [], count: layers)
+    }
+}
+
+/// A weight kept as Float, remembering how the file stored it: llama.cpp quantizes the activation to match
+/// the storage type before the product, and so does Hark, to agree with it.
+struct StoredLinear {
+    let weight: Tensor
+    let storage: GGMLType
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        var input = x
+        ActivationRounding.forProduct(with: storage, &input.data)
+        return BLAS.linear(input, weight: weight)
+    }
+}
+
+public final class Gemma3Model {
+    struct Layer {
+        let attentionNorm: [Float], query: StoredLinear, key: StoredLinear, value: StoredLinear, output: StoredLinear
+        let queryNorm: [Float], keyNorm: [Float], postAttentionNorm: [Float]
+        let feedForwardNorm: [Float], gate: StoredLinear, up: StoredLinear, down: StoredLinear, postFeedForwardNorm: [Float]
+    }
+
+    public let config: Gemma3Config
+    public let tokenizer: GemmaTokenizer
+    public let path: String
+    /// Token embeddings [vocabulary, width], also the output projection (tied).
+    let embeddings: StoredLinear
+    let layers: [Layer]
+    let outputNorm: [Float]
+
+    public static func load(from url: URL) throws -> Gemma3Model { try Gemma3Model(file: GGUFFile(url: url)) }
+
+    /// Dequantizes every weight to Float once: OpenBLAS multiplies Float, and 270M parameters fit in ~1.1 GB.
+    public init(file: GGUFFile) throws {
+        path = file.path
+        config = try Gemma3Config(file)
+        tokenizer = try GemmaTokenizer(file)
+        func linear(_ name: String, rows: Int, columns: Int) throws -> StoredLinear {
+            let info = try file.tensor(name)
+            guard info.dimensions == (rows == 1 ? [columns] : [columns, rows]) else {
+                throw LLMError.corrupt(path: file.path, field: name, reason: "dimensions \(info.dimensions), expected [\(columns), \(rows)]")
+            }
+            return StoredLinear(weight: Tensor(shape: [rows, columns], data: file.dequantize(info)), storage: info.type)
+        }
+        func matrix(_ name: String, rows: Int, columns: Int) throws -> StoredLinear { try linear(name, rows: rows, columns: columns) }
+        func vector(_ name: String, count: Int) throws -> [Float] { try linear(name, rows: 1, columns: count).weight.data }
+        let c = config
+        embeddings = try matrix("token_embd.weight", rows: tokenizer.vocabularySize, columns: c.width)
+        layers = try (0..<c.layers).map { i in
+            let p = "blk.\(i)."
+            return Layer(
+                attentionNorm: try vector(p + "attn_norm.weight", count: c.width),
+                query: try matrix(p + "attn_q.weight", rows: c.queryHeads * c.headDim, columns: c.width),
+                key: try matrix(p + "attn_k.weight", rows: c.keyValueHeads * c.headDim, columns: c.width),
+                value: try matrix(p + "attn_v.weight", rows: c.keyValueHeads * c.headDim, columns: c.width),
+                output: try matrix(p + "attn_output.weight", rows: c.width, columns: c.queryHeads * c.headDim),
+                queryNorm: try vector(p + "attn_q_norm.weight", count: c.headDim),
+                keyNorm: try vector(p + "attn_k_norm.weight", count: c.headDim),
+                postAttentionNorm: try vector(p + "post_attention_norm.weight", count: c.width),
+                feedForwardNorm: try vector(p + "ffn_norm.weight", count: c.width),
+                gate: try matrix(p + "ffn_gate.weight", rows: c.feedForward, columns: c.width),
+                up: try matrix(p + "ffn_up.weight", rows: c.feedForward, columns: c.width),
+                down: try matrix(p + "ffn_down.weight", rows: c.width, columns: c.feedForward),
+                postFeedForwardNorm: try vector(p + "post_ffw_norm.weight", count: c.width))
+        }
+        outputNorm = try vector("output_norm.weight", count: c.width)
+    }
+
+    private func rmsNorm(_ x: Tensor, _ weight: [Float]) -> Tensor {
+        var out = x
+        Vector.rmsNormRows(&out.data, width: weight.count, weight: weight, eps: config.rmsEpsilon)
+        return out
+    }
+
+    /// Runs `tokens` after the cache, extending it; returns the final-normed hidden states [tokens, width].
+    public func forward(_ tokens: [Int], cache: inout Gemma3Cache) -> Tensor {
+        let c = config
+        let positions = (0..<tokens.count).map { cache.length + $0 }
+        var x = Tensor(shape: [tokens.count, c.width], data: tokens.flatMap { embeddings.weight.row($0) })
+        Vector.scale(&x.data, by: Float(c.width).squareRoot())
+        for (l, layer) in layers.enumerated() {
+            let h = rmsNorm(x, layer.attentionNorm)
+            var q = layer.query(h).data
+            var k = layer.key(h).data
+            var v = layer.value(h).data
+            Vector.rmsNormRows(&q, width: c.headDim, weight: layer.queryNorm, eps: c.rmsEpsilon)
+            Vector.rmsNormRows(&k, width: c.headDim, weight: layer.keyNorm, eps: c.rmsEpsilon)
+            let base = c.isGlobal(l) ? c.globalRopeBase : c.localRopeBase
+            RotaryEmbedding.applyNeoX(&q, heads: c.queryHeads, headDim: c.headDim, positions: positions, base: base)
+            RotaryEmbedding.applyNeoX(&k, heads: c.keyValueHeads, headDim: c.headDim, positions: positions, base: base)
+            // llama.cpp scales queries before attention and keeps keys and values in a half-precision cache.
+            Vector.scale(&q, by: 1 / Float(c.headDim).squareRoot())
+            ActivationRounding.toHalf(&q)
+            ActivationRounding.toHalf(&k)
+            ActivationRounding.toHalf(&v)
+            cache.keys[l].append(contentsOf: k)
+            cache.values[l].append(contentsOf: v)
+            let mixed = Attention.groupedQuery(
+                q: q, k: cache.keys[l], v: cache.values[l], queries: tokens.count, keys: cache.length + tokens.count,
+                queryHeads: c.queryHeads, keyValueHeads: c.keyValueHeads, headDim: c.headDim, scale: 1,
+                causalOffset: cache.length, window: c.isGlobal(l) ? nil : c.slidingWindow, halfPrecisionWeights: true)
+            let attended = layer.output(Tensor(shape: [tokens.count, c.queryHeads * c.headDim], data: mixed))
+            x.add(rmsNorm(attended, layer.postAttentionNorm))
+
+            let f = rmsNorm(x, layer.feedForwardNorm)
+            var gate = layer.gate(f)
+            let up = layer.up(f)
+            ActivationRounding.geluTanhHalfTable(&gate.data)
+            for i in gate.data.indices { gate.data[i] *= up.data[i] }
+            x.add(rmsNorm(layer.down(gate), layer.postFeedForwardNorm))
+        }
+        cache.length += tokens.count
+        return rmsNorm(x, outputNorm)
+    }
+
+    /// Next-token logits [rows, vocabulary] of hidden states: the tied embedding matrix as output projection.
+    /// The 262144-wide product dominates the cost, so callers pass only the rows whose scores they need.
+    public func logits(_ hidden: Tensor) -> Tensor { embeddings(hidden) }
+}

@@ -1,0 +1,124 @@
+// Gemma's SentencePiece-style vocabulary from the GGUF, tokenizing as llama.cpp's SPM tokenizer does.
+import Foundation
+
+public struct GemmaTokenizer: Sendable {
+    public let tokens: [String]
+    public let scores: [Float]
+    public let beginOfSequence: Int
+    public let endOfSequence: Int
+    public let addsBeginOfSequence: Bool
+    public var vocabularySize: Int { tokens.count }
+    private let idsByToken: [String: Int]
+    /// User-defined pieces ("\n", runs of spaces, "\t", HTML tags), matched whole before the merges, longest first.
+    private let userDefined: [(bytes: [UInt8], id: Int)]
+    private let byteTokens: [Int]
+
+    /// SentencePiece's token types as the GGUF stores them.
+    enum TokenType: Int32 { case normal = 1, unknown = 2, control = 3, userDefined = 4, unused = 5, byte = 6 }
+
+    init(_ file: GGUFFile) throws {
+        func array(_ key: String) throws -> [GGUFValue] {
+            guard let values = file.metadata[key]?.array else { throw LLMError.missingKey(path: file.path, key: key) }
+            return values
+        }
+        let model = try file.string("tokenizer.ggml.model")
+        guard model == "llama" else {
+            throw LLMError.corrupt(path: file.path, field: "tokenizer.ggml.model", reason: "tokenizer '\(model)' is not supported (Hark reads SentencePiece 'llama')")
+        }
+        let tokens = try array("tokenizer.ggml.tokens").map { $0.string ?? "" }
+        self.tokens = tokens
+        scores = try array("tokenizer.ggml.scores").map { $0.float ?? 0 }
+        let types = try array("tokenizer.ggml.token_type").map { Int32($0.int ?? 1) }
+        guard scores.count == tokens.count, types.count == tokens.count else {
+            throw LLMError.corrupt(path: file.path, field: "tokenizer.ggml.scores", reason: "\(scores.count) scores and \(types.count) types for \(tokens.count) tokens")
+        }
+        beginOfSequence = try file.int("tokenizer.ggml.bos_token_id")
+        endOfSequence = try file.int("tokenizer.ggml.eos_token_id")
+        addsBeginOfSequence = file.metadata["tokenizer.ggml.add_bos_token"]?.bool ?? true
+        var ids: [String: Int] = [:]
+        for (id, token) in tokens.enumerated() where ids[token] == nil { ids[token] = id }
+        idsByToken = ids
+        userDefined = types.enumerated()
+            .filter { $0.element == TokenType.userDefined.rawValue }
+            .map { (Array(tokens[$0.offset].utf8), $0.offset) }
+            .sorted { $0.bytes.count > $1.bytes.count }
+        byteTokens = try (0..<256).map { byte in
+            guard let id = ids[String(format: "<0x%02X>", byte)] else {
+                throw LLMError.corrupt(path: file.path, field: "tokenizer.ggml.tokens", reason: "no byte token <0x\(String(format: "%02X", byte))>")
+            }
+            return id
+        }
+    }
+
+    /// Token ids of `text` (no BOS; see `encode(_:addBOS:)`).
+    public func encode(_ text: String, addBOS: Bool = false) -> [Int] {
+        var ids = addBOS ? [beginOfSequence] : []
+        for fragment in partition(Array(text.utf8)) {
+            switch fragment {
+            case let .token(id): ids.append(id)
+            case let .text(bytes): ids += mergePieces(String(decoding: bytes, as: UTF8.self))
+            }
+        }
+        return ids
+    }
+
+    /// Text of token ids: pieces joined, "▁" back to spaces, byte tokens to bytes; BOS/EOS and control tokens skipped.
+    public func decode(_ ids: [Int]) -> String {
+        var bytes: [UInt8] = []
+        for id in ids where id >= 0 && id < tokens.count && id != beginOfSequence && id != endOfSequence {
+            if let byte = byteTokens.firstIndex(of: id) { bytes.append(UInt8(byte)); continue }
+            let piece = tokens[id]
+            if piece.hasPrefix("<") && piece.hasSuffix(">") && piece.count > 2 && !userDefined.contains(where: { $0.id == id }) { continue }
+            bytes += Array(piece.replacingOccurrences(of: "\u{2581}", with: " ").utf8)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private enum Fragment { case text([UInt8]), token(Int) }
+
+    /// Splits out every occurrence of the user-defined pieces, longest pieces first (llama.cpp's partition).
+    private func partition(_ text: [UInt8]) -> [Fragment] {
+        var fragments: [Fragment] = [.text(text)]
+        for (piece, id) in userDefined {
+            var next: [Fragment] = []
+            for fragment in fragments {
+                guard case let .text(bytes) = fragment, bytes.count >= piece.count else { next.append(fragment); continue }
+                var start = 0, i = 0
+                while i + piece.count <= bytes.count {
+                    if bytes[i] == piece[0] && Array(bytes[i..<(i + piece.count)]) == piece {
+                        if i > start { next.append(.text(Array(bytes[start..<i]))) }
+                        next.append(.token(id))
+                        i += piece.count
+                        start = i
+                    } else {
+                        i += 1
+                    }
+                }
+                if start < bytes.count { next.append(.text(Array(bytes[start...]))) }
+            }
+            fragments = next
+        }
+        return fragments
+    }
+
+    /// SentencePiece BPE: start from characters, repeatedly merge the adjacent pair whose joined piece is in the
+    /// vocabulary with the highest score (the leftmost on ties); characters outside the vocabulary become bytes.
+    private func mergePieces(_ text: String) -> [Int] {
+        var symbols = text.replacingOccurrences(of: " ", with: "\u{2581}").unicodeScalars.map { String($0) }
+        while symbols.count > 1 {
+            var best: (score: Float, index: Int)? = nil
+            for i in 0..<(symbols.count - 1) {
+                if let id = idsByToken[symbols[i] + symbols[i + 1]], scores[id] > (best?.score ?? -.infinity) {
+                    best = (scores[id], i)
+                }
+            }
+            guard let best else { break }
+            symbols[best.index] += symbols[best.index + 1]
+            symbols.remove(at: best.index + 1)
+        }
+        return symbols.flatMap { symbol -> [Int] in
+            if let id = idsByToken[symbol] { return [id] }
+            return symbol.utf8.map { byteTokens[Int($0)] }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// SLU tests land here with the stage.
