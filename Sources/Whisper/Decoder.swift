@@ -84,14 +84,12 @@ struct Decoder {
             x = x + layer.selfAttention.out(Tensor(shape: x.shape, data: mixed))
 
             let cross = layer.crossAttention
+            // Every sequence attends to the same encoder output without a mask, so all rows go through one
+            // product per head: the keys and values are read once per step instead of once per beam.
             let queries = cross.query(cross.norm(x)).data
-            var crossMixed = [Float](repeating: 0, count: x.count)
-            for b in 0..<sequences {
-                let rows = (b * steps * width)..<((b + 1) * steps * width)
-                let attended = Attention.multiHead(q: Array(queries[rows]), k: memory.keys[l], v: memory.values[l],
-                                                   queries: steps, keys: memory.positions, heads: heads, headDim: width / heads)
-                crossMixed.replaceSubrange(rows, with: attended)
-            }
+            let crossMixed = Attention.multiHead(q: queries, k: memory.keys[l], v: memory.values[l],
+                                                 queries: x.rows, keys: memory.positions, heads: heads,
+                                                 headDim: width / heads)
             x = x + cross.out(Tensor(shape: x.shape, data: crossMixed))
             x = layer.feedForward(x)
         }
