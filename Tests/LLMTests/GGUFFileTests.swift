@@ -144,3 +144,19 @@ final class GGUFFileTests: XCTestCase {
         XCTAssertThrowsError(try GGUFFile(url: url)) { XCTAssertEqual("\($0)", "\(url.path): tensor weights has unsupported type 2") }
     }
 }
+
+final class Gemma3LoadErrorTests: XCTestCase {
+    func testAnotherArchitectureIsNamed() throws {
+        // A GGUF with one key, general.architecture = "llama", and no tensors.
+        var file = Data("GGUF".utf8)
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { file.append(contentsOf: $0) } }
+        func appendString(_ text: String) { append(UInt64(text.utf8.count)); file.append(contentsOf: Array(text.utf8)) }
+        append(UInt32(3)); append(UInt64(0)); append(UInt64(1))
+        appendString("general.architecture"); append(UInt32(8)); appendString("llama")
+        let url = try TestPaths.temporaryDirectory().appendingPathComponent("llama.gguf")
+        try file.write(to: url)
+        XCTAssertThrowsError(try Gemma3Model.load(from: url)) { error in
+            XCTAssertEqual("\(error)", "\(url.path): corrupt GGUF at general.architecture: unsupported architecture 'llama' (Hark runs gemma3)")
+        }
+    }
+}
