@@ -34,11 +34,11 @@ let package = Package(
         .target(name: "Whisper", dependencies: ["Features", "Numerics", "CZlib"]),
         .target(name: "LLM", dependencies: ["Numerics"]),
         .target(name: "SLU", dependencies: ["Whisper", "LLM"]),
-        .target(name: "Bench", dependencies: ["SLU", "Whisper", "Audio"]),
+        .target(name: "Bench", dependencies: ["SLU", "Whisper", "Audio", "Numerics"]),
         .executableTarget(
             name: "HarkCLI",
             dependencies: [
-                "Numerics", "Audio", "Features", "Whisper", "LLM", "SLU",
+                "Numerics", "Audio", "Features", "Whisper", "LLM", "SLU", "Bench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -19,6 +19,7 @@ struct Hark: AsyncParsableCommand {
             ClassifyCommand.self,
             AnswerCommand.self,
             GenerateCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -121,9 +121,9 @@ struct TranscribeCommand: ParsableCommand {
                     guard tokens.recipe.kind == .whisper else {
                         throw ValidationError("\(input): tokens use the dmel recipe; transcription needs `hark tokenize --recipe whisper`")
                     }
-                    result = try transcriber.transcribe(features: tokens.decoded(), options: options, progress: progress.update)
+                    result = try transcriber.transcribe(features: tokens.decoded(), options: options, progress: { progress.update($0) })
                 } else {
-                    result = try transcriber.transcribe(try audio.load(input), options: options, progress: progress.update)
+                    result = try transcriber.transcribe(try audio.load(input), options: options, progress: { progress.update($0) })
                 }
                 progress.finish()
                 if let targets {

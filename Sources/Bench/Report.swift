@@ -1,0 +1,121 @@
+// The report of a run: accuracy per language with bootstrap intervals, WER/CER, macro averages; JSON and Markdown.
+import Foundation
+import Numerics
+
+/// Word and character errors of one transcript after Whisper-style normalization of both sides.
+public enum TranscriptScoring {
+    public static func errors(reference: String, hypothesis: String, language: String) -> (words: ErrorCount, characters: ErrorCount) {
+        let normalizer = TextNormalizers.forLanguage(WhisperLanguage.code(for: language) ?? language)
+        let reference = normalizer.normalize(reference), hypothesis = normalizer.normalize(hypothesis)
+        return (ErrorRate.words(reference: reference, hypothesis: hypothesis),
+                ErrorRate.characters(reference: reference, hypothesis: hypothesis))
+    }
+}
+
+/// One number of the report: a metric of one task, configuration and language, with its 95% interval.
+public struct ReportRow: Codable, Equatable, Sendable {
+    public var task: String
+    public var config: String
+    public var lang: String
+    public var n: Int
+    public var metric: String
+    public var value: Double
+    public var ci95Low: Double
+    public var ci95High: Double
+
+    enum CodingKeys: String, CodingKey {
+        case task, config, lang, n, metric, value
+        case ci95Low = "ci95_low", ci95High = "ci95_high"
+    }
+}
+
+/// The mean over languages of one task, configuration and metric (each language counts once).
+public struct MacroRow: Codable, Equatable, Sendable {
+    public var task: String
+    public var config: String
+    public var metric: String
+    public var value: Double
+    public var languages: Int
+}
+
+public struct ItemFailure: Codable, Equatable, Sendable {
+    public var item: String
+    public var manifest: String
+    public var line: Int
+    public var error: String
+}
+
+public struct BenchReport: Codable, Equatable, Sendable {
+    public var rows: [ReportRow]
+    public var macro: [MacroRow]
+    public var errors: [ItemFailure]
+
+    /// Bootstrap resamples per interval; the generator is seeded per row, so a merged run reproduces a single run.
+    static let resamples = 1000
+
+    public init(records: [BenchRecord]) {
+        let succeeded = Set(records.filter { $0.error == nil }.map(\.item))
+        errors = records.filter { $0.error != nil && !succeeded.contains($0.item) }
+            .map { ItemFailure(item: $0.item, manifest: $0.manifest, line: $0.line, error: $0.error!) }
+            .sorted { ($0.manifest, $0.line) < ($1.manifest, $1.line) }
+
+        // The latest record per item and configuration (a results file may hold records of older models).
+        var latest: [String: BenchRecord] = [:]
+        for record in records where record.error == nil { latest["\(record.item)|\(record.config)"] = record }
+        // ASR records of topic, mcq and asr items alike form the "asr" rows: the recognition pass is shared.
+        let byRow = Dictionary(grouping: latest.values) { RowKey(task: $0.config == "asr" ? "asr" : $0.task, config: $0.config, lang: $0.lang) }
+
+        var rows: [ReportRow] = []
+        for key in byRow.keys.sorted() {
+            let group = byRow[key]!.sorted { $0.item < $1.item }
+            if key.config == "asr" {
+                let words = group.compactMap(\.wordErrors), characters = group.compactMap(\.characterErrors)
+                if !words.isEmpty { rows.append(BenchReport.errorRow(key, metric: "wer", words)) }
+                if !characters.isEmpty { rows.append(BenchReport.errorRow(key, metric: "cer", characters)) }
+            } else {
+                let outcomes = group.compactMap(\.correct).map { $0 ? 1.0 : 0.0 }
+                let interval = BenchReport.bootstrap(outcomes, seed: key.seed) { $0.reduce(0, +) / Double($0.count) }
+                rows.append(ReportRow(task: key.task, config: key.config, lang: key.lang, n: outcomes.count, metric: "accuracy",
+                                      value: outcomes.reduce(0, +) / Double(outcomes.count), ci95Low: interval.low, ci95High: interval.high))
+            }
+        }
+        self.rows = rows
+
+        let byMacro = Dictionary(grouping: rows) { [$0.task, $0.config, $0.metric] }
+        macro = byMacro.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
+            let values = byMacro[key]!.map(\.value)
+            return MacroRow(task: key[0], config: key[1], metric: key[2], value: values.reduce(0, +) / Double(values.count), languages: values.count)
+        }
+    }
+
+    private struct RowKey: Hashable, Comparable {
+        var task: String, config: String, lang: String
+        static func < (a: RowKey, b: RowKey) -> Bool { (a.task, a.config, a.lang) < (b.task, b.config, b.lang) }
+        var seed: UInt64 {
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            for byte in "\(task)|\(config)|\(lang)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            return hash
+        }
+    }
+
+    /// Corpus-level error rate (total edits over total reference length), resampling items for the interval.
+    private static func errorRow(_ key: RowKey, metric: String, _ counts: [ErrorCount]) -> ReportRow {
+        let rate: ([ErrorCount]) -> Double = { $0.reduce(ErrorCount(edits: 0, referenceLength: 0), +).rate }
+        let interval = bootstrap(counts, seed: key.seed &+ UInt64(metric.utf8.first!), rate)
+        return ReportRow(task: key.task, config: key.config, lang: key.lang, n: counts.count, metric: metric,
+                         value: rate(counts), ci95Low: interval.low, ci95High: interval.high)
+    }
+
+    /// Percentile bootstrap: the 2.5th and 97.5th percentiles of the statistic over resampled item sets.
+    static func bootstrap<T>(_ items: [T], seed: UInt64, _ statistic: ([T]) -> Double) -> (low: Double, high: Double) {
+        guard !items.isEmpty else { return (0, 0) }
+        var generator = SplitMix64(seed: seed)
+        var values: [Double] = []
+        values.reserveCapacity(resamples)
+        for _ in 0..<resamples {
+            values.append(statistic((0..<items.count).map { _ in items[Int(generator.next() % UInt64(items.count))] }))
+        }
+        values.sort()
+        return (values[Int(Double(resamples) * 0.025)], values[Int(Double(resamples) * 0.975) - 1])
+    }
+}

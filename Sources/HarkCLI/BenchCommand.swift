@@ -1,0 +1,178 @@
+// `hark bench`: benchmark runs over JSONL manifests, merging shard outputs, and importing FLEURS.
+import ArgumentParser
+import Bench
+import Foundation
+import LLM
+import SLU
+import Whisper
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Score the cascade on SLU benchmarks (topic, multiple choice) and ASR, per language.",
+        discussion: """
+            Manifests are JSONL, one item per line (see README: id, lang, task topic|mcq|asr, audio, text, label, \
+            question, options, answer). Results are appended to DIR/results.jsonl as items finish, so an \
+            interrupted run resumes where it stopped; DIR/report.json, report.md and chart.svg are rewritten at \
+            the end.
+              hark bench Benchmarks/slu-mini/manifest.jsonl --out runs/mini --n-best 1,5 --calibration on,off
+              hark bench manifest.jsonl --out runs/s1 --shard 1/3   (then: hark bench merge runs/s1 runs/s2 runs/s3 --out runs/all)
+              hark bench import fleurs /data/fleurs --split test --out fleurs-test.jsonl
+            """,
+        subcommands: [BenchRunCommand.self, BenchMergeCommand.self, BenchImportCommand.self],
+        defaultSubcommand: BenchRunCommand.self)
+}
+
+extension TextSource: ExpressibleByArgument {}
+
+struct BenchRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run manifests (the default subcommand: `hark bench MANIFEST... --out DIR`).")
+
+    @Argument(help: "JSONL manifests.")
+    var manifests: [String]
+
+    @Option(help: "Output folder (results.jsonl, report.json, report.md, chart.svg).")
+    var out: String
+
+    @Option(help: "Whisper model name or folder.")
+    var model = "base"
+
+    @Option(help: "GGUF language model (default: the installed Gemma 3 270M).")
+    var llm: String?
+
+    @Option(help: "Comma-separated n-best sizes; each is a configuration (1 = the best transcript only).")
+    var nBest = "1"
+
+    @Option(help: "Comma-separated: on (calibrated label scores), off (raw sums), or both.")
+    var calibration = "on"
+
+    @Option(help: "The LLM's input: asr (our recognizer), reference (the item's text) or dataset-asr (the dataset's own transcripts).")
+    var textSource: TextSource = .asr
+
+    @Option(help: "Spoken language for every item, overriding the manifest's lang.")
+    var language: String?
+
+    @Option(help: "Run only share K of N (e.g. 2/3), chosen by a hash of the item id.")
+    var shard: String?
+
+    @Option(help: "OpenBLAS threads (default: all cores; on a shared machine give only the free ones).")
+    var threads: Int?
+
+    func run() async throws {
+        let nBestList = try parseList(nBest, name: "--n-best") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
+        let calibrationList = try parseList(calibration, name: "--calibration") { ["on": true, "off": false][$0] }
+        let shard = try self.shard.map { try Shard(parsing: $0) }
+
+        var entries: [ManifestEntry] = [], malformed = 0
+        for path in manifests {
+            let (read, errors) = try Manifest.read(URL(fileURLWithPath: path))
+            for error in errors { printError(error.description) }
+            malformed += errors.count
+            entries += read
+        }
+        if let shard { entries = entries.filter { shard.contains($0.item.id) } }
+
+        let tasks = Set(entries.map(\.item.task))
+        let needsASR = tasks.contains("asr") || textSource == .asr
+        let needsLLM = tasks.contains("topic") || tasks.contains("mcq")
+        let recognizer = try needsASR ? WhisperRecognizer(
+            transcriber: Transcriber(model: try WhisperModel.load(from: try ModelRegistry.whisperFolder(model)),
+                                     threads: threads ?? ProcessInfo.processInfo.activeProcessorCount),
+            forcedLanguage: language) : nil
+        let scorer: LogLikelihoodScorer? = try needsLLM ? EmbeddedScorer(scorer: Scorer(model: try Gemma3Model.load(
+            from: llm.map { URL(fileURLWithPath: $0) } ?? ModelCache.directory.appendingPathComponent("gemma-3-270m-q4_k_m.gguf")))) : nil
+
+        let directory = URL(fileURLWithPath: out)
+        let log = try ResultLog(directory: directory)
+        let run = BenchRun(log: log, configurations: BenchConfiguration.grid(nBest: nBestList, calibration: calibrationList, textSource: textSource),
+                           recognizer: recognizer, scorer: scorer)
+        let bar = ProgressBar(label: "bench")
+        run.progress = { bar.update(done: $0, of: $1) }
+        try await run.run(entries)
+        bar.finish()
+
+        let report = BenchReport(records: log.order.compactMap { log.record($0) })
+        try report.write(to: directory)
+        print(report.summary)
+        let counts = run.counts
+        printError("\(entries.count) items: \(counts.computed) results computed, \(counts.reused) reused from \(log.url.path), \(counts.failed) failed")
+        if counts.failed + malformed > 0 {
+            throw CLIError.someInputsFailed(failed: counts.failed + malformed, total: entries.count + malformed)
+        }
+    }
+
+    private func parseList<T>(_ text: String, name: String, _ parse: (String) -> T?) throws -> [T] {
+        let values = text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        let parsed = values.compactMap(parse)
+        guard !values.isEmpty, parsed.count == values.count else { throw ValidationError("\(name): cannot read \"\(text)\"") }
+        return parsed
+    }
+}
+
+struct BenchMergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge", abstract: "Combine shard folders' results and recompute the report.")
+
+    @Argument(help: "Shard output folders (each with results.jsonl).")
+    var folders: [String]
+
+    @Option(help: "Output folder for the merged results.jsonl and report.")
+    var out: String
+
+    func run() throws {
+        let directory = URL(fileURLWithPath: out)
+        let merged = try ResultLog(directory: directory)
+        for folder in folders {
+            let url = URL(fileURLWithPath: folder).appendingPathComponent("results.jsonl")
+            guard FileManager.default.fileExists(atPath: url.path) else { throw BenchError("\(url.path): no such file") }
+            for record in try ResultLog.load(url).records where merged.record(record.key) != record {
+                try merged.append(record)
+            }
+        }
+        let report = BenchReport(records: merged.order.compactMap { merged.record($0) })
+        try report.write(to: directory)
+        print(report.summary)
+    }
+}
+
+struct BenchImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Write a manifest for a dataset on disk (fleurs: the FLEURS release layout).",
+        discussion: """
+            fleurs: ROOT/<lang>/<split>.tsv and ROOT/<lang>/audio/<split>/*.wav, as the FLEURS release unpacks. \
+            SIB-Fleurs and Belebele-Fleurs come as Hugging Face parquet: convert them with \
+            Benchmarks/importers/parquet_to_manifest.py.
+            """)
+
+    @Argument(help: "Dataset kind: fleurs.")
+    var kind: String
+
+    @Argument(help: "Dataset root folder.")
+    var root: String
+
+    @Option(help: "Split: train, dev or test.")
+    var split = "test"
+
+    @Option(help: "Comma-separated language folders (default: all).")
+    var languages: String?
+
+    @Option(help: "Manifest to write (audio paths relative to it).")
+    var out: String
+
+    func run() throws {
+        guard kind == "fleurs" else { throw ValidationError("unknown dataset kind '\(kind)' (known: fleurs)") }
+        let outURL = URL(fileURLWithPath: out)
+        let (items, problems) = try FleursImport.items(
+            root: URL(fileURLWithPath: root), split: split,
+            languages: languages.map { $0.split(separator: ",").map(String.init) }, manifestFolder: outURL.deletingLastPathComponent())
+        for problem in problems { printError(problem.description) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = Data()
+        for item in items { data += try encoder.encode(item) + Data("\n".utf8) }
+        try writeAtomically(data, to: out)
+        printError("\(items.count) items written to \(out)")
+        if !problems.isEmpty { throw CLIError.someInputsFailed(failed: problems.count, total: items.count + problems.count) }
+    }
+}
