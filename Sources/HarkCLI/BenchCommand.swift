@@ -163,6 +163,7 @@ struct BenchImportCommand: ParsableCommand {
     func run() throws {
         guard kind == "fleurs" else { throw ValidationError("unknown dataset kind '\(kind)' (known: fleurs)") }
         let outURL = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         let (items, problems) = try FleursImport.items(
             root: URL(fileURLWithPath: root), split: split,
             languages: languages.map { $0.split(separator: ",").map(String.init) }, manifestFolder: outURL.deletingLastPathComponent())

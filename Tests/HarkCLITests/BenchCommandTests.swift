@@ -1,0 +1,172 @@
+// `hark bench` end to end with the embedded LLM: shards plus merge equal one run, an interrupted run resumes
+// without recomputing, bad items and lines are reported and skipped, the chart renders, the importers feed runs.
+import XCTest
+import Foundation
+import TestSupport
+
+final class BenchCommandTests: XCTestCase {
+    /// Topic items from the committed test sentences (English and Spanish) and the MCQ items, scored on their
+    /// reference text so that the LLM stage alone runs.
+    private func writeManifest(in folder: URL, extraLines: [String] = []) throws -> URL {
+        var lines: [String] = []
+        let topics = try String(contentsOf: TestPaths.fixture("slu/topic-sentences.tsv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        for (i, row) in topics.enumerated() {
+            let f = row.split(separator: "\t").map(String.init)
+            guard f[0] == "en" || f[0] == "es" else { continue }
+            lines.append(try json(["id": "topic-\(i)", "lang": f[0], "task": "topic", "audio": "unused.wav", "label": f[1], "text": f[2]]))
+        }
+        let mcq = try String(contentsOf: TestPaths.fixture("slu/mcq-items.tsv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        for (i, row) in mcq.prefix(4).enumerated() {
+            let f = row.split(separator: "\t").map(String.init)
+            lines.append(try json(["id": "mcq-\(i)", "lang": "en", "task": "mcq", "audio": "unused.wav", "text": f[0], "question": f[1],
+                                   "options": Array(f[2...5]), "answer": Int(f[6])!]))
+        }
+        let url = folder.appendingPathComponent("manifest.jsonl")
+        try (lines + extraLines).joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    private func json(_ object: [String: Any]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    private let referenceRun = ["--text-source", "reference", "--calibration", "on,off", "--threads", "1"]
+
+    func testThreeShardsMergedGiveTheSameReportAsOneRun() throws {
+        let folder = try TestPaths.temporaryDirectory()
+        let manifest = try writeManifest(in: folder).path
+        let whole = try HarkProcess.run(["bench", manifest, "--out", folder.appendingPathComponent("whole").path] + referenceRun)
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        XCTAssertTrue(whole.stderr.hasSuffix("18 items: 36 results computed, 0 reused from \(folder.path)/whole/results.jsonl, 0 failed\n"), whole.stderr)
+        var shardFolders: [String] = []
+        for k in 1...3 {
+            let out = folder.appendingPathComponent("shard\(k)").path
+            let result = try HarkProcess.run(["bench", manifest, "--out", out, "--shard", "\(k)/3"] + referenceRun)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            shardFolders.append(out)
+        }
+        let merged = try HarkProcess.run(["bench", "merge"] + shardFolders + ["--out", folder.appendingPathComponent("merged").path])
+        XCTAssertEqual(merged.status, 0, merged.stderr)
+        XCTAssertEqual(merged.stdout, whole.stdout)
+        for file in ["report.json", "report.md", "chart.svg"] {
+            XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("merged/\(file)")),
+                           try Data(contentsOf: folder.appendingPathComponent("whole/\(file)")), file)
+        }
+        // Calibration helps on these sentences, as the SLU tests measured: the report shows both side by side.
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("whole/report.json"))) as! [String: Any]
+        let rows = report["rows"] as! [[String: Any]]
+        XCTAssertEqual(Set(rows.map { "\($0["task"]!) \($0["config"]!) \($0["lang"]!)" }), [
+            "topic reference/cal en", "topic reference/raw en", "topic reference/cal es", "topic reference/raw es",
+            "mcq reference/cal en", "mcq reference/raw en",
+        ])
+    }
+
+    func testAnInterruptedRunResumesWithoutRecomputingFinishedItems() throws {
+        let folder = try TestPaths.temporaryDirectory()
+        let manifest = try writeManifest(in: folder).path
+        let out = folder.appendingPathComponent("run")
+        let results = out.appendingPathComponent("results.jsonl")
+
+        let process = Process()
+        process.executableURL = HarkProcess.executable
+        process.arguments = ["bench", manifest, "--out", out.path] + referenceRun
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, ((try? String(contentsOf: results, encoding: .utf8))?.filter { $0 == "\n" }.count ?? 0) < 6 {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let finished = try String(contentsOf: results, encoding: .utf8).filter { $0 == "\n" }.count
+        XCTAssertGreaterThanOrEqual(finished, 6)
+        XCTAssertLessThan(finished, 36, "the run was killed before it finished")
+
+        let resumed = try HarkProcess.run(["bench", manifest, "--out", out.path] + referenceRun)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.hasSuffix("18 items: \(36 - finished) results computed, \(finished) reused from \(results.path), 0 failed\n"),
+                      resumed.stderr)
+        let keys = try String(contentsOf: results, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }.map { $0["key"] as! String }
+        XCTAssertEqual(keys.count, 36)
+        XCTAssertEqual(Set(keys).count, 36, "no item and configuration is recorded twice")
+    }
+
+    func testBadLinesAndItemsAreReportedAndTheRestRuns() throws {
+        let folder = try TestPaths.temporaryDirectory()
+        let manifest = folder.appendingPathComponent("bad.jsonl")
+        try """
+            {"id": "good", "lang": "en", "task": "topic", "audio": "x.wav", "label": "sports", "text": "The striker scored twice in the final."}
+            {"id": "broken", "lang": "en",
+            {"id": "no-audio", "lang": "en", "task": "asr", "audio": "missing.wav", "text": "hello"}
+            {"id": "bad-answer", "lang": "en", "task": "mcq", "audio": "x.wav", "question": "q", "options": ["a", "b", "c", "d"], "answer": 5}
+            """.write(to: manifest, atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("run")
+        let result = try HarkProcess.run(["bench", manifest.path, "--out", out.path, "--text-source", "reference", "--model", "tiny.en"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, """
+            \(manifest.path):2: not a JSON object
+            3 items: 1 results computed, 0 reused from \(out.path)/results.jsonl, 2 failed
+            Error: 3 of 4 inputs failed
+
+            """)
+        let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("""
+            - bad.jsonl:3 `no-audio`: missing audio file \(folder.path)/missing.wav
+            - bad.jsonl:4 `bad-answer`: bad answer index 5: expected 1 to 4
+            """), markdown)
+        XCTAssertTrue(markdown.contains("| en | 1 | 100.0 [100.0, 100.0] |"), markdown)
+    }
+
+    func testChartRendersToPNG() throws {
+        let folder = try TestPaths.temporaryDirectory()
+        let manifest = try writeManifest(in: folder).path
+        let out = folder.appendingPathComponent("run")
+        XCTAssertEqual(try HarkProcess.run(["bench", manifest, "--out", out.path, "--shard", "1/3"] + referenceRun).status, 0)
+        let png = folder.appendingPathComponent("chart.png")
+        let render = Process()
+        render.executableURL = URL(fileURLWithPath: "/usr/bin/rsvg-convert")
+        render.arguments = [out.appendingPathComponent("chart.svg").path, "-o", png.path]
+        try render.run()
+        render.waitUntilExit()
+        XCTAssertEqual(render.terminationStatus, 0)
+        let data = try Data(contentsOf: png)
+        XCTAssertEqual(Array(data.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        // PNG width, big-endian at byte 16: the SVG's own width.
+        let width = data[16..<20].reduce(0) { $0 << 8 | Int($1) }
+        XCTAssertEqual(width, 640)
+    }
+
+    func testImportedDatasetsRunWithTheirOwnTranscripts() throws {
+        let folder = try TestPaths.temporaryDirectory()
+        let converter = Process()
+        converter.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        converter.arguments = ["python3", TestPaths.root.appendingPathComponent("Benchmarks/importers/parquet_to_manifest.py").path,
+                               "sib", TestPaths.fixture("bench/sib-fleurs").path, "--out", folder.path]
+        try converter.run()
+        converter.waitUntilExit()
+        XCTAssertEqual(converter.terminationStatus, 0, "the converter needs pyarrow and soundfile (make installs them)")
+        let manifest = folder.appendingPathComponent("manifest.jsonl").path
+        let info = try HarkProcess.run(["info", folder.appendingPathComponent("audio/eng_Latn/1501b.flac").path])
+        XCTAssertTrue(info.stdout.contains("1.200 s"), info.stdout)
+
+        let out = folder.appendingPathComponent("run").path
+        let run = try HarkProcess.run(["bench", manifest, "--out", out, "--text-source", "dataset-asr", "--threads", "1"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let records = try String(contentsOf: URL(fileURLWithPath: out + "/results.jsonl"), encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(records.map { $0["item"] as! String }, ["sib/eng_Latn/1501/0", "sib/eng_Latn/1501/1", "sib/eng_Latn/1502/0"])
+        XCTAssertEqual(records.map { ($0["transcripts"] as! [[String: Any]])[0]["text"] as! String },
+                       ["The probe measured the planets magnetic field.", "The probe measured the planet's magnetic fields.",
+                        "The goalkeeper saved a penalty in the last minute."])
+        XCTAssertEqual(records.map { $0["expected"] as! String }, ["science/technology", "science/technology", "sports"])
+
+        let fleurs = try HarkProcess.run(["bench", "import", "fleurs", TestPaths.fixture("bench/fleurs").path,
+                                          "--languages", "en_us", "--out", folder.appendingPathComponent("fleurs/m.jsonl").path])
+        XCTAssertEqual(fleurs.status, 1)
+        XCTAssertTrue(fleurs.stderr.hasPrefix("\(TestPaths.fixture("bench/fleurs").path)/en_us/test.tsv:3: missing audio"), fleurs.stderr)
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("fleurs/m.jsonl"), encoding: .utf8).split(separator: "\n").count, 2)
+    }
+}
