@@ -4,14 +4,16 @@
 
 SHELL := /bin/bash
 # Debian packages: C libraries we link, and tools the tests and benchmarks call.
-APT_PACKAGES := pkg-config libsndfile1-dev libfftw3-dev libopenblas-dev libsoxr-dev zlib1g-dev
+APT_PACKAGES := pkg-config libsndfile1-dev libfftw3-dev libopenblas-dev libsoxr-dev zlib1g-dev espeak-ng librsvg2-bin
+# Python packages the tests call (the dataset converter) and the mini suite; hark itself needs none.
+PIP_PACKAGES := pyarrow soundfile numpy
 # Release build for speed; -enable-testing lets the test targets see internal symbols of the release build.
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 HARK := .build/release/hark
 SAMPLE := Audio/jfk.flac
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test deps models build fixtures bench clean
+.PHONY: demo test deps pydeps models build fixtures bench clean
 
 demo: deps models build
 	$(HARK) info $(SAMPLE)
@@ -20,7 +22,7 @@ demo: deps models build
 	$(HARK) detokenize /tmp/hark-demo.dmel -o /tmp/hark-demo-dmel.npy
 	$(HARK) transcribe $(SAMPLE)
 
-test: deps models build
+test: deps pydeps models build
 	swift test $(SWIFT_FLAGS) --disable-swift-testing
 
 deps:
@@ -30,6 +32,9 @@ deps:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+pydeps:
+	@python3 -c "import pyarrow, soundfile, numpy" 2>/dev/null || python3 -m pip install -q $(PIP_PACKAGES)
+
 models:
 	Models/install.sh
 
@@ -38,7 +43,11 @@ build:
 
 # Reference outputs from the Python implementations (needs pip packages; run once, outputs are committed).
 fixtures:
-	python3 Tests/Fixtures/make_fixtures.py
+	for script in Tests/Fixtures/make_*_fixtures.py; do python3 $$script || exit 1; done
+
+# The SLU mini suite end to end (espeak-ng audio, Whisper base, Gemma 3 270M); report in Benchmarks/results/slu-mini/.
+bench: deps pydeps models build
+	Benchmarks/slu-mini/run.sh
 
 clean:
 	rm -rf .build

@@ -124,6 +124,19 @@ public final class BenchRun {
             counts.reused += group.count - pending.count
             guard !pending.isEmpty else { continue }
             let hypotheses = try input(entry, asr: asr, nBest: nBest)
+            guard hypotheses.contains(where: { !$0.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) else {
+                // The cascade heard nothing: a wrong answer, not a missing one (dropping it would flatter accuracy).
+                for configuration in pending {
+                    var record = BenchRecord(key: key(entry, configuration), entry: entry, config: configuration.name)
+                    record.transcripts = hypotheses
+                    record.expected = expectedAnswer(entry.item, task: task)
+                    record.correct = false
+                    record.note = "the transcript is empty: counted as wrong"
+                    try log.append(record)
+                    counts.computed += 1
+                }
+                continue
+            }
             let started = Date()
             let scored = try await score(entry.item, task: task, hypotheses: hypotheses, calibrate: pending.contains { $0.calibrated })
             let seconds = Date().timeIntervalSince(started)
@@ -211,6 +224,11 @@ public final class BenchRun {
         }
     }
 
+    /// The label, or the answer's letter (the scores of an mcq item are keyed A-D).
+    private func expectedAnswer(_ item: BenchItem, task: BenchTask) -> String {
+        task == .topic ? item.label! : MultipleChoicePrompt.letters[item.answer! - 1]
+    }
+
     private struct Scored {
         var raw: [String: Double]
         var calibrated: [String: Double]
@@ -224,14 +242,14 @@ public final class BenchRun {
             if task == .topic {
                 let decision = try await TopicClassifier(scorer: scorer, calibrated: calibrate)
                     .classify(hypotheses, labels: item.labels ?? TopicPrompt.sibFleursLabels)
-                return Scored(raw: decision.rawScores, calibrated: decision.scores, expected: item.label!, prompt: decision.prompt)
+                return Scored(raw: decision.rawScores, calibrated: decision.scores, expected: expectedAnswer(item, task: task), prompt: decision.prompt)
             }
             let decision = try await MultipleChoice(scorer: scorer, calibrated: calibrate)
                 .answer(passage: hypotheses, question: item.question!, options: item.options!)
             let letters = MultipleChoicePrompt.letters
             return Scored(raw: Dictionary(uniqueKeysWithValues: zip(letters, decision.rawScores)),
                           calibrated: Dictionary(uniqueKeysWithValues: zip(letters, decision.scores)),
-                          expected: letters[item.answer! - 1], prompt: decision.prompt)
+                          expected: expectedAnswer(item, task: task), prompt: decision.prompt)
         } catch let error as SLUError {
             throw ItemError(error.description)
         }

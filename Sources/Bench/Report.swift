@@ -45,9 +45,20 @@ public struct ItemFailure: Codable, Equatable, Sendable {
     public var error: String
 }
 
+/// Mean seconds per item of one stage: "asr" (recognition) or a configuration's LLM scoring.
+public struct StageTime: Codable, Equatable, Sendable {
+    public var task: String
+    public var stage: String
+    public var n: Int
+    public var meanSeconds: Double
+
+    enum CodingKeys: String, CodingKey { case task, stage, n, meanSeconds = "mean_seconds" }
+}
+
 public struct BenchReport: Codable, Equatable, Sendable {
     public var rows: [ReportRow]
     public var macro: [MacroRow]
+    public var timings: [StageTime]
     public var errors: [ItemFailure]
 
     /// Bootstrap resamples per interval; the generator is seeded per row, so a merged run reproduces a single run.
@@ -80,6 +91,15 @@ public struct BenchReport: Codable, Equatable, Sendable {
             }
         }
         self.rows = rows
+
+        // Calibrated and raw configurations share one scoring, so time is reported per text input (n-best).
+        let byStage = Dictionary(grouping: latest.values.filter { $0.seconds != nil }) {
+            [$0.config == "asr" ? "asr" : $0.task, $0.config == "asr" ? "asr" : "llm " + $0.config.split(separator: "/")[0]]
+        }
+        timings = byStage.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
+            let seconds = Dictionary(grouping: byStage[key]!, by: \.item).values.map { $0[0].seconds! }
+            return StageTime(task: key[0], stage: key[1], n: seconds.count, meanSeconds: seconds.reduce(0, +) / Double(seconds.count))
+        }
 
         let byMacro = Dictionary(grouping: rows) { [$0.task, $0.config, $0.metric] }
         macro = byMacro.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in

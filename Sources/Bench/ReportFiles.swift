@@ -37,6 +37,10 @@ extension BenchReport {
             }
             text += "| macro | \(langs.count) langs | " + macros.joined(separator: " | ") + " |\n"
         }
+        if !timings.isEmpty {
+            text += "\n## Time per item\n\n| task | stage | items | mean seconds |\n|---|---|---|---|\n"
+            for time in timings { text += "| \(time.task) | \(time.stage) | \(time.n) | \(String(format: "%.2f", time.meanSeconds)) |\n" }
+        }
         if !errors.isEmpty {
             text += "\n## Items that failed (\(errors.count))\n\n"
             for failure in errors { text += "- \(failure.manifest):\(failure.line) `\(failure.item)`: \(failure.error)\n" }
@@ -95,9 +99,13 @@ extension BenchReport {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
-    /// The end-of-run summary: macro averages, one line each.
+    /// The end-of-run summary: a table of macro averages, one row per task, configuration and metric.
     public var summary: String {
-        macro.map { String(format: "%@ %@ %@: %.1f%% over %d languages", $0.task, $0.config, $0.metric, $0.value * 100, $0.languages) }
-            .joined(separator: "\n")
+        let header = ["task", "config", "metric", "macro %", "languages"]
+        let lines = macro.map { [$0.task, $0.config, $0.metric, String(format: "%.1f", $0.value * 100), String($0.languages)] }
+        let widths = header.indices.map { column in ([header] + lines).map { $0[column].count }.max()! }
+        return ([header] + lines).map { cells in
+            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }.joined(separator: "\n")
     }
 }

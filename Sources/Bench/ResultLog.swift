@@ -23,10 +23,12 @@ public struct BenchRecord: Codable, Equatable, Sendable {
     public var wordErrors: ErrorCount?
     public var characterErrors: ErrorCount?
     public var seconds: Double?
+    /// Why a result is what it is when that is not obvious (e.g. an empty transcript counted as wrong).
+    public var note: String?
     public var error: String?
 
     enum CodingKeys: String, CodingKey {
-        case key, item, lang, task, config, manifest, line, transcripts, prediction, expected, correct, scores, prompt, seconds, error
+        case key, item, lang, task, config, manifest, line, transcripts, prediction, expected, correct, scores, prompt, seconds, note, error
         case rawScores = "raw_scores", wordErrors = "word_errors", characterErrors = "character_errors"
     }
 

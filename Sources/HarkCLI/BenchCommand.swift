@@ -66,10 +66,16 @@ struct BenchRunCommand: AsyncParsableCommand {
 
         var entries: [ManifestEntry] = [], malformed = 0
         for path in manifests {
-            let (read, errors) = try Manifest.read(URL(fileURLWithPath: path))
-            for error in errors { printError(error.description) }
-            malformed += errors.count
-            entries += read
+            do {
+                let (read, errors) = try Manifest.read(URL(fileURLWithPath: path))
+                for error in errors { printError(error.description) }
+                malformed += errors.count
+                entries += read
+            } catch {
+                // One unreadable manifest must not cost the others their run.
+                printError("\(error)")
+                malformed += 1
+            }
         }
         if let shard { entries = entries.filter { shard.contains($0.item.id) } }
 

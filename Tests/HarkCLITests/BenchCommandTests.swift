@@ -32,27 +32,30 @@ final class BenchCommandTests: XCTestCase {
 
     private let referenceRun = ["--text-source", "reference", "--calibration", "on,off", "--threads", "1"]
 
+    /// The shards run through the cluster scripts themselves, with Slurm's variables set as an array job sets them.
     func testThreeShardsMergedGiveTheSameReportAsOneRun() throws {
         let folder = try TestPaths.temporaryDirectory()
         let manifest = try writeManifest(in: folder).path
         let whole = try HarkProcess.run(["bench", manifest, "--out", folder.appendingPathComponent("whole").path] + referenceRun)
         XCTAssertEqual(whole.status, 0, whole.stderr)
         XCTAssertTrue(whole.stderr.hasSuffix("18 items: 36 results computed, 0 reused from \(folder.path)/whole/results.jsonl, 0 failed\n"), whole.stderr)
-        var shardFolders: [String] = []
+        let cluster = TestPaths.root.appendingPathComponent("Benchmarks/cluster")
+        let environment = ["HARK": HarkProcess.executable.path, "MANIFESTS": manifest, "RUNS": folder.appendingPathComponent("runs").path,
+                           "LLM_URL": "", "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_CPUS_PER_TASK": "1",
+                           "BENCH_ARGS": "--text-source reference --calibration on,off"]
         for k in 1...3 {
-            let out = folder.appendingPathComponent("shard\(k)").path
-            let result = try HarkProcess.run(["bench", manifest, "--out", out, "--shard", "\(k)/3"] + referenceRun)
-            XCTAssertEqual(result.status, 0, result.stderr)
-            shardFolders.append(out)
+            let shard = try HarkProcess.runTool(cluster.appendingPathComponent("slurm-bench.sbatch"), [],
+                                                environment: environment.merging(["SLURM_ARRAY_TASK_ID": "\(k)"]) { $1 })
+            XCTAssertEqual(shard.status, 0, shard.stderr)
         }
-        let merged = try HarkProcess.run(["bench", "merge"] + shardFolders + ["--out", folder.appendingPathComponent("merged").path])
+        let merged = try HarkProcess.runTool(cluster.appendingPathComponent("slurm-merge.sbatch"), [], environment: environment)
         XCTAssertEqual(merged.status, 0, merged.stderr)
         XCTAssertEqual(merged.stdout, whole.stdout)
         for file in ["report.json", "report.md", "chart.svg"] {
-            XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("merged/\(file)")),
+            XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("runs/merged/\(file)")),
                            try Data(contentsOf: folder.appendingPathComponent("whole/\(file)")), file)
         }
-        // Calibration helps on these sentences, as the SLU tests measured: the report shows both side by side.
+        // Calibrated and raw side by side, per language and task.
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("whole/report.json"))) as! [String: Any]
         let rows = report["rows"] as! [[String: Any]]
         XCTAssertEqual(Set(rows.map { "\($0["task"]!) \($0["config"]!) \($0["lang"]!)" }), [

@@ -22,8 +22,14 @@ public enum HarkProcess {
 
     @discardableResult
     public static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> HarkResult {
+        try runTool(executable, arguments, stdin: stdin, environment: environment)
+    }
+
+    /// Any program (a script of the repository, a Python tool), run from the repository root.
+    @discardableResult
+    public static func runTool(_ tool: URL, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> HarkResult {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = tool
         process.arguments = arguments
         process.currentDirectoryURL = TestPaths.root
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
