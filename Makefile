@@ -5,8 +5,10 @@
 SHELL := /bin/bash
 # Debian packages: C libraries we link, and tools the tests and benchmarks call.
 APT_PACKAGES := pkg-config libsndfile1-dev libfftw3-dev libopenblas-dev libsoxr-dev zlib1g-dev espeak-ng librsvg2-bin
-# Python packages the tests call (the dataset converter) and the mini suite; hark itself needs none.
+# Python packages the tests call (the dataset converter, llama.cpp behind the --llm-url tests) and the mini suite;
+# hark itself needs none.
 PIP_PACKAGES := pyarrow soundfile numpy
+LLAMA_CPP_PYTHON := llama-cpp-python[server]==0.3.36
 # Release build for speed; -enable-testing lets the test targets see internal symbols of the release build.
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 HARK := .build/release/hark
@@ -34,6 +36,10 @@ deps:
 
 pydeps:
 	@python3 -c "import pyarrow, soundfile, numpy" 2>/dev/null || python3 -m pip install -q $(PIP_PACKAGES)
+	@python3 -c "import llama_cpp.server" 2>/dev/null || { \
+		echo "Installing $(LLAMA_CPP_PYTHON): it compiles llama.cpp, about 6 minutes on two cores"; \
+		CMAKE_BUILD_PARALLEL_LEVEL=2 CMAKE_ARGS="-DGGML_NATIVE=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" \
+			python3 -m pip install -q "$(LLAMA_CPP_PYTHON)"; }
 
 models:
 	Models/install.sh

@@ -2,7 +2,6 @@
 import ArgumentParser
 import Bench
 import Foundation
-import LLM
 import SLU
 import Whisper
 
@@ -38,8 +37,7 @@ struct BenchRunCommand: AsyncParsableCommand {
     @Option(help: "Whisper model name or folder.")
     var model = "base"
 
-    @Option(help: "GGUF language model (default: the installed Gemma 3 270M).")
-    var llm: String?
+    @OptionGroup var llm: LLMOptions
 
     @Option(help: "Comma-separated n-best sizes; each is a configuration (1 = the best transcript only).")
     var nBest = "1"
@@ -86,8 +84,7 @@ struct BenchRunCommand: AsyncParsableCommand {
             transcriber: Transcriber(model: try WhisperModel.load(from: try ModelRegistry.whisperFolder(model)),
                                      threads: threads ?? ProcessInfo.processInfo.activeProcessorCount),
             forcedLanguage: language) : nil
-        let scorer: LogLikelihoodScorer? = try needsLLM ? EmbeddedScorer(scorer: Scorer(model: try Gemma3Model.load(
-            from: llm.map { URL(fileURLWithPath: $0) } ?? ModelCache.directory.appendingPathComponent("gemma-3-270m-q4_k_m.gguf")))) : nil
+        let scorer: LogLikelihoodScorer? = needsLLM ? try await llm.scorer() : nil
 
         let directory = URL(fileURLWithPath: out)
         let log = try ResultLog(directory: directory)

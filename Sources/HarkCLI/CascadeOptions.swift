@@ -1,7 +1,7 @@
 // Options the speech-understanding commands share: which recognizer and LLM, the language, n-best and calibration.
 import ArgumentParser
+import Bench
 import Foundation
-import LLM
 import SLU
 import Whisper
 
@@ -12,8 +12,7 @@ struct CascadeOptions: ParsableArguments {
     @Flag(help: "Choose by raw log-probabilities instead of calibrated scores.")
     var noCalibration = false
 
-    @Option(help: "GGUF language model (default: the installed Gemma 3 270M).")
-    var llm: String?
+    @OptionGroup var llm: LLMOptions
 
     @Option(help: "Whisper model name or folder for audio inputs.")
     var model = "base"
@@ -28,24 +27,11 @@ struct CascadeOptions: ParsableArguments {
         guard nBest >= 1 else { throw ValidationError("--n-best must be at least 1") }
     }
 
-    /// The embedded scorer over the chosen GGUF.
-    func scorer() throws -> EmbeddedScorer {
-        let gguf = llm.map { URL(fileURLWithPath: $0) } ?? ModelCache.directory.appendingPathComponent("gemma-3-270m-q4_k_m.gguf")
-        return EmbeddedScorer(scorer: Scorer(model: try Gemma3Model.load(from: gguf)))
-    }
-
     /// A recognizer that returns each input's n-best transcripts with their average log-probabilities.
     func recognizer() throws -> (String, AudioInputOptions) throws -> [TranscriptHypothesis] {
-        let transcriber = Transcriber(model: try WhisperModel.load(from: try ModelRegistry.whisperFolder(model)))
-        var options = DecodingOptions()
-        options.language = language == "auto" ? nil : language
-        options.beamSize = max(5, nBest)
-        options.nBest = nBest
-        options.withoutTimestamps = true
-        return { input, audio in
-            try transcriber.transcribe(try audio.load(input), options: options).nBest
-                .map { TranscriptHypothesis(text: $0.text, score: $0.averageLogProbability) }
-        }
+        let whisper = WhisperRecognizer(transcriber: Transcriber(model: try WhisperModel.load(from: try ModelRegistry.whisperFolder(model))),
+                                        forcedLanguage: language == "auto" ? nil : language)
+        return { input, audio in try whisper.transcribe(try audio.load(input), language: whisper.forcedLanguage, count: nBest) }
     }
 
     /// One line of JSON with sorted keys, as every command prints it.

@@ -36,7 +36,7 @@ struct ClassifyCommand: AsyncParsableCommand {
     func run() async throws {
         let labelList = labels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             ?? TopicPrompt.sibFleursLabels
-        let classifier = TopicClassifier(scorer: try cascade.scorer(), calibrated: !cascade.noCalibration)
+        let classifier = TopicClassifier(scorer: try await cascade.llm.scorer(), calibrated: !cascade.noCalibration)
         var items: [(name: String, hypotheses: [TranscriptHypothesis])] = text.map { ($0, [TranscriptHypothesis(text: $0, score: 0)]) }
         if !inputs.isEmpty {
             let recognize = try cascade.recognizer()

@@ -25,7 +25,7 @@ struct GenerateCommand: ParsableCommand {
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
-        let gguf = llm.map { URL(fileURLWithPath: $0) } ?? ModelCache.directory.appendingPathComponent("gemma-3-270m-q4_k_m.gguf")
+        let gguf = llm.map { URL(fileURLWithPath: $0) } ?? ModelCache.defaultLLM
         let model = try Gemma3Model.load(from: gguf)
         BLAS.setThreads(threads)
         let tokens = model.tokenizer.encode(prompt, addBOS: model.tokenizer.addsBeginOfSequence)

