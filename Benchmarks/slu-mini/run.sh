@@ -16,6 +16,7 @@ for line in open("manifest.jsonl", encoding="utf-8"):
         subprocess.run(["espeak-ng", "-v", voices[item["lang"]], "-w", item["audio"] + ".tmp", item["text"]], check=True)
         os.replace(item["audio"] + ".tmp", item["audio"])
 PY
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 command="hark bench Benchmarks/slu-mini/manifest.jsonl --out Benchmarks/slu-mini/out --n-best 1,5 --calibration on,off"
 start=$(date +%s)
 "$hark" bench manifest.jsonl --out out --n-best 1,5 --calibration on,off
@@ -28,7 +29,8 @@ mkdir -p "$results"
     echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
     echo "- command: \`make bench\` (= \`Benchmarks/slu-mini/run.sh\`: espeak-ng audio, then \`$command\`)"
-    echo "- wall time of the run: ${seconds} s (a rerun reuses every finished result; delete Benchmarks/slu-mini/out to recompute)"
+    echo "- wall time of the run: ${seconds} s (a rerun reuses every finished result; delete Benchmarks/slu-mini/out to recompute);"
+    echo "  load average before/after: ${load_before}/$(cut -d' ' -f1 /proc/loadavg) (other jobs share these cores)"
     echo "- items: topic 7 SIB-Fleurs labels x 5 languages (espeak-ng), 10 MCQ passages (espeak-ng), 9 real recordings for ASR"
     echo "- models: Whisper base (language from the manifest, beam 5), Gemma 3 270M Q4_K_M (embedded)"
     echo

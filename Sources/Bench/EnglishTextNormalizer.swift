@@ -32,27 +32,22 @@ public final class EnglishTextNormalizer: TextNormalizer, @unchecked Sendable {
     ]
 
     public func normalize(_ text: String) -> String {
-        var s = text.lowercased()
+        var s = Python.lower(text)
         s = Regex.sub(#"[<\[][^>\]]*[>\]]"#, "", s)
         s = Regex.sub(#"\(([^)]+?)\)"#, "", s)
         s = Regex.sub(Self.ignorePatterns, "", s)
-        s = Regex.sub(#"\s+'"#, "'", s)
+        s = Regex.sub(Python.spaces + "'", "'", s)
         for (pattern, replacement) in Self.replacers { s = Regex.sub(pattern, replacement, s) }
         s = Regex.sub(#"(\d),(\d)"#, "$1$2", s)
         s = Regex.sub(#"\.([^0-9]|$)"#, " $1", s)
         s = Symbols.removeSymbolsAndDiacritics(s, keep: [".", "%", "$", "¢", "€", "£"])
         s = numbers.normalize(s)
-        s = s.split(whereSeparator: \.isPythonWhitespace).map { spellings[String($0)] ?? String($0) }.joined(separator: " ")
+        s = Python.split(s).map { spellings[$0] ?? $0 }.joined(separator: " ")
         // prefix and suffix symbols that are not next to a number
         s = Regex.sub(#"[.$¢€£]([^0-9])"#, " $1", s)
         s = Regex.sub(#"([^0-9])%"#, "$1 ", s)
-        return Regex.sub(#"\s+"#, " ", s)
+        return Regex.sub(Python.spaces, " ", s)
     }
-}
-
-extension Character {
-    /// Python's str.split() separators.
-    var isPythonWhitespace: Bool { unicodeScalars.allSatisfy { $0.properties.isWhitespace } }
 }
 
 /// Spelled-out numbers to digits, keeping suffixes (1960s, 21st), currencies after the number ($20 million ->
@@ -121,7 +116,7 @@ final class EnglishNumberNormalizer {
     }
 
     func normalize(_ s: String) -> String {
-        processWords(preprocess(s).split(whereSeparator: \.isPythonWhitespace).map(String.init)).joined(separator: " ")
+        processWords(Python.split(preprocess(s))).joined(separator: " ")
             |> postprocess
     }
 
@@ -334,19 +329,19 @@ final class EnglishNumberNormalizer {
     func preprocess(_ s: String) -> String {
         // "<number> and a half" -> "<number> point five"
         var results: [String] = []
-        let segments = Regex.split(#"\band\s+a\s+half\b"#, s)
+        let segments = Regex.split(#"\band"# + Python.spaces + "a" + Python.spaces + #"half\b"#, s)
         for (i, segment) in segments.enumerated() {
             guard !segment.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
             results.append(segment)
             guard i < segments.count - 1 else { continue }
-            let lastWord = segment.split(whereSeparator: \.isPythonWhitespace).last.map(String.init) ?? ""
+            let lastWord = Python.split(segment).last ?? ""
             results.append(decimals.contains(lastWord) || multipliers[lastWord] != nil ? "point five" : "and a half")
         }
         var out = results.joined(separator: " ")
         // a space at each number/letter boundary, except before a suffix
         out = Regex.sub("([a-z])([0-9])", "$1 $2", out)
         out = Regex.sub("([0-9])([a-z])", "$1 $2", out)
-        return Regex.sub(#"([0-9])\s+(st|nd|rd|th|s)\b"#, "$1$2", out)
+        return Regex.sub("([0-9])" + Python.spaces + #"(st|nd|rd|th|s)\b"#, "$1$2", out)
     }
 
     func postprocess(_ s: String) -> String {

@@ -29,12 +29,64 @@ public struct BasicTextNormalizer: TextNormalizer {
     }
 
     public func normalize(_ text: String) -> String {
-        var s = text.lowercased()
+        var s = Python.lower(text)
         s = Regex.sub(#"[<\[][^>\]]*[>\]]"#, "", s)
         s = Regex.sub(#"\(([^)]+?)\)"#, "", s)
-        s = (removeDiacritics ? Symbols.removeSymbolsAndDiacritics(s) : Symbols.removeSymbols(s)).lowercased()
+        s = Python.lower(removeDiacritics ? Symbols.removeSymbolsAndDiacritics(s) : Symbols.removeSymbols(s))
         if splitLetters { s = s.map(String.init).joined(separator: " ") }
-        return Regex.sub(#"\s+"#, " ", s)
+        return Regex.sub(Python.spaces, " ", s)
+    }
+}
+
+/// The parts of Python's string semantics the reference normalizers rely on, where Swift's differ.
+enum Python {
+    /// `\s+` as Python's re reads it: str.isspace(), which adds the separators U+001C-U+001F to Unicode's White_Space.
+    static let spaces = #"[\s\x{0B}\x{1C}-\x{1F}\x{85}]+"#
+
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
+    }
+
+    /// str.split(): runs of white space separate words, by code point (a zero-width joiner after a space must not
+    /// glue them into one grapheme as Swift's Characters would).
+    static func split(_ s: String) -> [String] {
+        var words: [String] = [], current = String.UnicodeScalarView()
+        for scalar in s.unicodeScalars {
+            if isSpace(scalar) {
+                if !current.isEmpty { words.append(String(current)); current = String.UnicodeScalarView() }
+            } else {
+                current.append(scalar)
+            }
+        }
+        if !current.isEmpty { words.append(String(current)) }
+        return words
+    }
+
+    /// str.lower(): full lowercase mappings, with capital sigma written final (ς) at the end of a word.
+    static func lower(_ s: String) -> String {
+        let scalars = Array(s.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        for (i, scalar) in scalars.enumerated() {
+            if scalar == "\u{03A3}" && isFinalSigma(scalars, at: i) {
+                out.append("\u{03C2}")
+            } else {
+                out.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+            }
+        }
+        return String(out)
+    }
+
+    /// Unicode's Final_Sigma: a cased letter before (case-ignorable marks between), none after.
+    private static func isFinalSigma(_ scalars: [Unicode.Scalar], at index: Int) -> Bool {
+        func casedNeighbour(_ indices: some Sequence<Int>) -> Bool {
+            for j in indices {
+                let properties = scalars[j].properties
+                if properties.isCaseIgnorable { continue }
+                return properties.isCased
+            }
+            return false
+        }
+        return casedNeighbour(stride(from: index - 1, through: 0, by: -1)) && !casedNeighbour(index + 1..<scalars.count)
     }
 }
 

@@ -80,7 +80,7 @@ struct BenchRunCommand: AsyncParsableCommand {
         let tasks = Set(entries.map(\.item.task))
         let needsASR = tasks.contains("asr") || textSource == .asr
         let needsLLM = tasks.contains("topic") || tasks.contains("mcq")
-        let recognizer = try needsASR ? WhisperRecognizer(
+        let recognizer = needsASR ? WhisperRecognizer(
             transcriber: Transcriber(model: try WhisperModel.load(from: try ModelRegistry.whisperFolder(model)),
                                      threads: threads ?? ProcessInfo.processInfo.activeProcessorCount),
             forcedLanguage: language) : nil
