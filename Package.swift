@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "LLM", targets: ["LLM"]),
         .library(name: "SLU", targets: ["SLU"]),
         .library(name: "Bench", targets: ["Bench"]),
+        .library(name: "Streaming", targets: ["Streaming"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,10 +36,11 @@ let package = Package(
         .target(name: "LLM", dependencies: ["Numerics"]),
         .target(name: "SLU", dependencies: ["Whisper", "LLM"]),
         .target(name: "Bench", dependencies: ["SLU", "Whisper", "Audio"]),
+        .target(name: "Streaming", dependencies: ["Whisper", "Audio"]),
         .executableTarget(
             name: "HarkCLI",
             dependencies: [
-                "Numerics", "Audio", "Features", "Whisper", "LLM", "SLU",
+                "Numerics", "Audio", "Features", "Whisper", "LLM", "SLU", "Streaming",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +55,7 @@ let package = Package(
         .testTarget(name: "LLMTests", dependencies: ["LLM", "Features", "TestSupport"]),
         .testTarget(name: "SLUTests", dependencies: ["SLU", "LLM", "TestSupport"]),
         .testTarget(name: "HarkCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Audio", "Numerics", "Bench", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
