@@ -6,7 +6,8 @@ import Foundation
 public struct VADParameters: Sendable {
     /// 30 ms analysis frames.
     public var frameSamples = 480
-    /// Frames quieter than this (dB relative to a full-scale square wave) are never speech: digital silence, hiss.
+    /// Frames quieter than this (dB relative to a full-scale square wave) are never speech and do not move
+    /// the noise floor: digital silence, faint hiss.
     public var absoluteThresholdDB: Float = -50
     /// A speech frame must be this much louder than the running noise floor.
     public var marginAboveFloorDB: Float = 9
@@ -62,11 +63,13 @@ public struct VoiceActivityDetector {
     /// The raw per-frame test, before hysteresis; updates the noise floor.
     public mutating func isSpeechLike(_ frame: ArraySlice<Float>) -> Bool {
         let energy = Self.energyDB(frame)
+        // Digital silence (a recording's leading zeros) says nothing about the noise the speech will sit in.
+        guard energy > parameters.absoluteThresholdDB else { return false }
         let floor = noiseFloorDB ?? energy
         let framesPerSecond = Float(16_000) / Float(parameters.frameSamples)
         let rise = 1 / (parameters.floorRiseSeconds * framesPerSecond)
         noiseFloorDB = energy < floor ? energy : floor + rise * (energy - floor)
-        guard energy > parameters.absoluteThresholdDB, energy > floor + parameters.marginAboveFloorDB else { return false }
+        guard energy > floor + parameters.marginAboveFloorDB else { return false }
         return spectralFlatness(frame) < parameters.maxSpectralFlatness
     }
 
@@ -85,7 +88,8 @@ public struct VoiceActivityDetector {
         return isSpeech
     }
 
-    /// Speech stretches of a whole recording, in seconds (onset, offset), for tests and tuning.
+    /// Speech stretches of a whole recording, in seconds, for tests and tuning: each starts at the first frame
+    /// of the run that switched to speech and ends after the last speech-like frame before the hangover.
     public static func speechIntervals(_ samples: [Float], parameters: VADParameters = VADParameters()) -> [(start: Double, end: Double)] {
         var detector = VoiceActivityDetector(parameters: parameters)
         let frame = parameters.frameSamples
@@ -93,9 +97,9 @@ public struct VoiceActivityDetector {
         var openedAt: Int?
         for start in stride(from: 0, to: samples.count - frame + 1, by: frame) {
             let speech = detector.process(samples[start..<(start + frame)])
-            if speech, openedAt == nil { openedAt = start }
+            if speech, openedAt == nil { openedAt = start - (parameters.onsetFrames - 1) * frame }
             if !speech, let opened = openedAt {
-                intervals.append((Double(opened) / 16_000, Double(start) / 16_000))
+                intervals.append((Double(opened) / 16_000, Double(start - (parameters.hangoverFrames - 1) * frame) / 16_000))
                 openedAt = nil
             }
         }
