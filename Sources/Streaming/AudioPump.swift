@@ -43,7 +43,7 @@ public final class AudioPump: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Makes `next` return nil at once (SIGINT): what was read but not handed over is dropped.
+    /// Ends the input (SIGINT): `next` hands over what was already read in one block, then returns nil.
     public func stop() {
         condition.lock()
         stopped = true
@@ -64,13 +64,12 @@ public final class AudioPump: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while queued.isEmpty && !ended && !stopped { condition.wait() }
-        if stopped { return nil }
         if queued.isEmpty {
-            if let failure { throw failure }
+            if let failure, !stopped { throw failure }
             return nil
         }
         let elapsed = Int(Date().timeIntervalSince(lastHandOver) * Double(speechSampleRate))
-        let count = min(queued.count, max(stepSamples, elapsed))
+        let count = stopped ? queued.count : min(queued.count, max(stepSamples, elapsed))
         lastHandOver = Date()
         let block = Array(queued.prefix(count))
         queued.removeFirst(count)
