@@ -16,7 +16,7 @@ hark=.build/release/hark
 stream=($hark stream - --format s16le --model "$MODEL" --threads "$THREADS" --output jsonl)
 
 $hark transcribe --model "$MODEL" --language en --beam-size 1 --threads "$THREADS" -o "$work" --output-format json "$AUDIO" 2>/dev/null
-python3 Benchmarks/stream/pace.py "$AUDIO" --fast | "${stream[@]}" > "$work/fast.jsonl"
+python3 Benchmarks/stream/pace.py "$AUDIO" --fast | "${stream[@]}" --stats > "$work/fast.jsonl" 2> "$work/fast.stats"
 python3 Benchmarks/stream/pace.py "$AUDIO" --start-file "$work/start" | "${stream[@]}" \
     | python3 Benchmarks/stream/stamp.py > "$work/paced.tsv"
 figures=$(python3 Benchmarks/stream/analyze.py "$AUDIO" "$reference" "$work/$(basename "${AUDIO%.*}").json" \
@@ -58,6 +58,7 @@ cat > Benchmarks/results/stream.md <<MD
 - paced: Benchmarks/stream/pace.py writes 20-ms chunks at real time; each event is stamped when it reaches the reader
 
 $figures
+- per-step cost (piped as fast as possible): $(tail -n 1 "$work/fast.stats"); each pass is one encoder run on a padded 30-s window plus one greedy decode
 $memory
 MD
 cat Benchmarks/results/stream.md

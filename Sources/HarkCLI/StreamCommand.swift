@@ -49,6 +49,9 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Threads for matrix products (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(help: "At the end, print the number of decode passes and their mean and longest wall time on stderr.")
+    var stats = false
+
     @OptionGroup var audio: AudioInputOptions
 
     func validate() throws {
@@ -97,6 +100,10 @@ struct StreamCommand: ParsableCommand {
             throw ExitCode.failure
         }
         for warning in pump.sourceWarnings { printError("warning: \(warning)") }
+        if stats {
+            let cost = recognizer.decodeCost
+            printError(String(format: "decode passes: %d, mean %.2f s, longest %.2f s", cost.count, cost.mean, cost.maximum))
+        }
     }
 }
 

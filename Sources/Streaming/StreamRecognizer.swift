@@ -1,6 +1,20 @@
 // The stream driver: VAD-gated utterances, a re-decode every step, LocalAgreement commits and buffer trimming.
 import Foundation
 
+/// Count, mean and maximum of a cost, in constant memory (a stream may run for days).
+public struct RunningCost: Sendable {
+    public private(set) var count = 0
+    public private(set) var total = 0.0
+    public private(set) var maximum = 0.0
+    public var mean: Double { count == 0 ? 0 : total / Double(count) }
+
+    mutating func add(_ seconds: Double) {
+        count += 1
+        total += seconds
+        maximum = max(maximum, seconds)
+    }
+}
+
 public struct StreamOptions: Sendable {
     /// Re-decode the growing buffer after this much new audio.
     public var stepSeconds = 1.0
@@ -43,6 +57,8 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
     private var segments: [(text: TimedText, words: [String])] = []
     private var history: [String] = []
     private var lastPartial = ""
+    /// Wall time of each decode pass, for `--stats`.
+    public private(set) var decodeCost = RunningCost()
     private static var rate: Double { 16_000 }
 
     public init(decoder: Decoder, options: StreamOptions = StreamOptions()) {
@@ -155,13 +171,11 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         // Only text whose audio is gone: words still in the buffer would be in the prompt and the audio both,
         // and Whisper then continues after them instead of transcribing them again.
         let prompt = history.dropLast(agreement.committed.count).suffix(options.promptWords).joined(separator: " ")
-        let t0 = Date()
+        let started = Date()
         segments = try decoder.decode(buffer, prompt: prompt).map { segment in
             (segment, segment.text.split(separator: " ").map(String.init))
         }
-        if ProcessInfo.processInfo.environment["HARK_STREAM_DEBUG"] != nil {
-            FileHandle.standardError.write(Data("DEBUG \(String(format: "%.2f", Date().timeIntervalSince(t0)))s buf=\(seconds(bufferStart))+\(seconds(buffer.count)) committed=\(agreement.committed) segs=\(segments.map { "[\($0.text.start)-\($0.text.end)]\($0.text.text)" })\n".utf8))
-        }
+        decodeCost.add(Date().timeIntervalSince(started))
     }
 
     /// Drops the audio of the leading segments whose words are all committed, but never the latest segment,
