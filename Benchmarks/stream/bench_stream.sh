@@ -58,7 +58,7 @@ cat > Benchmarks/results/stream.md <<MD
 - paced: Benchmarks/stream/pace.py writes 20-ms chunks at real time; each event is stamped when it reaches the reader
 
 $figures
-- per-step cost (piped as fast as possible): $(tail -n 1 "$work/fast.stats"); each pass is one encoder run on a padded 30-s window plus one greedy decode
+- per-step cost (piped as fast as possible): $(tail -n 1 "$work/fast.stats"); each pass is one encoder run (on the buffer padded to whole seconds, at least 10 s, unless --full-encoder-window) plus one greedy decode
 $memory
 MD
 cat Benchmarks/results/stream.md
