@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Streaming latency and accuracy: `hark stream` on a real recording piped as fast as possible and paced at real
 # time, against the batch transcript of the same file; optionally an hour of audio for resident memory.
-# Usage: Benchmarks/stream/bench_stream.sh [--hour]   (writes Benchmarks/results/stream.md)
+# Usage: [MODEL=base THREADS=2] Benchmarks/stream/bench_stream.sh [--hour]   (writes Benchmarks/results/stream.md)
+# --hour adds Benchmarks/stream/memory_hour.sh's resident-memory figure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 hour=${1:-}
 AUDIO=Audio/asterisk-en-demo-instruct.flac
 MODEL=${MODEL:-base}
 THREADS=${THREADS:-2}
-HOUR_STEP_MS=${HOUR_STEP_MS:-1000}
 reference=$(awk -F'\t' -v f="$(basename $AUDIO)" '$1 == f { print $3 }' Audio/transcripts.tsv)
 machine="$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 work=$(mktemp -d)
@@ -23,30 +23,7 @@ figures=$(python3 Benchmarks/stream/analyze.py "$AUDIO" "$reference" "$work/$(ba
     "$work/fast.jsonl" "$work/paced.tsv" "$work/start")
 
 memory=""
-if [ "$hour" = "--hour" ]; then
-    # An hour of the file with 2-s gaps, as fast as hark takes it; resident memory sampled every 5 s, next to
-    # how far into the audio the latest event reached.
-    python3 Benchmarks/stream/pace.py "$AUDIO" --fast --loop-minutes 60 --gap-s 2 \
-        | $hark stream - --format s16le --model "$MODEL" --threads "$THREADS" --output jsonl --step-ms "$HOUR_STEP_MS" \
-        > "$work/hour.jsonl" &
-    sleep 1
-    pid=$(pgrep -n -f "hark stream - --format s16le --model $MODEL --threads $THREADS --output jsonl --step-ms")
-    while kill -0 "$pid" 2>/dev/null; do
-        rss=$(awk '/VmRSS/ { print $2 }' /proc/$pid/status 2>/dev/null || true)
-        reached=$(tail -n 1 "$work/hour.jsonl" 2>/dev/null | python3 -c "import json,sys; l=sys.stdin.read().strip(); print(json.loads(l)['end'] if l else 0)")
-        [ -n "$rss" ] && echo "$reached $rss" >> "$work/rss"
-        sleep 5
-    done
-    wait
-    memory=$(python3 - "$work/rss" "$HOUR_STEP_MS" <<'PY'
-import sys
-rows = [tuple(map(float, line.split())) for line in open(sys.argv[1])]
-at = lambda minute: next((rss for reached, rss in rows if reached >= minute * 60), rows[-1][1])
-print(f"- one hour through stdin (--step-ms {sys.argv[2]}): resident memory {at(5) / 1024:.0f} MB at minute 5, "
-      f"{at(60) / 1024:.0f} MB at the end (growth {(at(60) - at(5)) / 1024:.1f} MB); last event at {rows[-1][0]:.0f} s of audio")
-PY
-)
-fi
+[ "$hour" = "--hour" ] && memory=$(Benchmarks/stream/memory_hour.sh)
 
 cat > Benchmarks/results/stream.md <<MD
 # Streaming benchmark

@@ -14,6 +14,8 @@ public final class AudioPump: @unchecked Sendable {
     private var failure: Error?
     private var warnings: [String] = []
     private var lastHandOver = Date()
+    /// Samples read ahead of the recognizer at most (30 s); a live source never comes near it.
+    private let capacity = 30 * speechSampleRate
 
     public init(source: AudioSource) {
         let thread = Thread { [self] in read(source) }
@@ -26,12 +28,15 @@ public final class AudioPump: @unchecked Sendable {
             do {
                 guard let block = try source.nextBlock() else { break }
                 condition.lock()
+                // A file piped in stays in the pipe rather than in memory: the writer blocks until we catch up.
+                while queued.count >= capacity && !stopped { condition.wait() }
                 queued += block
-                condition.signal()
+                condition.broadcast()
                 condition.unlock()
             } catch {
                 condition.lock()
                 failure = error
+                condition.broadcast()
                 condition.unlock()
                 break
             }
@@ -39,7 +44,7 @@ public final class AudioPump: @unchecked Sendable {
         condition.lock()
         ended = true
         warnings = source.warnings
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -47,7 +52,7 @@ public final class AudioPump: @unchecked Sendable {
     public func stop() {
         condition.lock()
         stopped = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -73,6 +78,7 @@ public final class AudioPump: @unchecked Sendable {
         lastHandOver = Date()
         let block = Array(queued.prefix(count))
         queued.removeFirst(count)
+        condition.broadcast()
         return block
     }
 }
