@@ -49,8 +49,8 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Threads for matrix products (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Flag(help: "Pad every pass to a 30-s window for the encoder, as Whisper was trained (slower; default: the buffer rounded up to whole seconds, at least 10 s).")
-    var fullEncoderWindow = false
+    @Flag(help: "Pad the encoder's input only to the buffer (at least 10 s), not to Whisper's 30-s window: passes cost less, text is less accurate.")
+    var shortEncoderWindow = false
 
     @Flag(help: "At the end, print the number of decode passes and their mean and longest wall time on stderr.")
     var stats = false
@@ -75,7 +75,7 @@ struct StreamCommand: ParsableCommand {
         options.endpointSeconds = Double(endpointMs) / 1000
         options.maxUtteranceSeconds = maxUtteranceS
         let decoder = WhisperUtteranceDecoder(model: whisper, threads: threads, language: language == "auto" ? nil : language,
-                                              shortEncoderWindows: !fullEncoderWindow)
+                                              shortEncoderWindows: shortEncoderWindow)
         let recognizer = StreamRecognizer(decoder: decoder, options: options)
         let printer = EventPrinter(jsonl: output == .jsonl, terminal: isatty(STDOUT_FILENO) == 1)
 
