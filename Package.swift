@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // Hark: speech recognition and spoken-language understanding on ordinary CPUs.
-// Targets follow the pipeline: Audio -> Features -> Whisper -> SLU -> Bench; LLM feeds SLU; the CLI is thin.
+// Targets follow the pipeline: Audio -> Features -> Whisper -> SLU -> Bench; LLM feeds SLU; Streaming drives
+// Whisper on live audio; the CLI is thin.
 import PackageDescription
 
 let package = Package(
@@ -15,6 +16,7 @@ let package = Package(
         .library(name: "LLM", targets: ["LLM"]),
         .library(name: "SLU", targets: ["SLU"]),
         .library(name: "Bench", targets: ["Bench"]),
+        .library(name: "Streaming", targets: ["Streaming"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,10 +37,11 @@ let package = Package(
         .target(name: "LLM", dependencies: ["Numerics"]),
         .target(name: "SLU", dependencies: ["Whisper", "LLM"]),
         .target(name: "Bench", dependencies: ["SLU", "Whisper", "Audio", "Numerics"]),
+        .target(name: "Streaming", dependencies: ["Whisper", "Audio"]),
         .executableTarget(
             name: "HarkCLI",
             dependencies: [
-                "Numerics", "Audio", "Features", "Whisper", "LLM", "SLU", "Bench",
+                "Numerics", "Audio", "Features", "Whisper", "LLM", "SLU", "Bench", "Streaming",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "LLMTests", dependencies: ["LLM", "Features", "TestSupport"]),
         .testTarget(name: "SLUTests", dependencies: ["SLU", "LLM", "TestSupport"]),
         .testTarget(name: "HarkCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Audio", "Numerics", "Bench", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

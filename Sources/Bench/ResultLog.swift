@@ -56,7 +56,7 @@ public final class ResultLog {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         url = directory.appendingPathComponent("results.jsonl")
         if !FileManager.default.fileExists(atPath: url.path) {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw BenchError("\(url.path): cannot create the results file") }
         }
         let (loaded, completeLength) = try ResultLog.load(url)
         handle = try FileHandle(forUpdating: url)

@@ -16,6 +16,7 @@ struct Hark: AsyncParsableCommand {
             TokenizeCommand.self,
             DetokenizeCommand.self,
             TranscribeCommand.self,
+            StreamCommand.self,
             ClassifyCommand.self,
             AnswerCommand.self,
             GenerateCommand.self,

@@ -21,6 +21,12 @@ public struct DecodingOptions: Sendable {
     public var initialPrompt: String? = nil
     /// Hypotheses kept per window for the n-best list (at most beamSize).
     public var nBest = 1
+    /// Pad each window for the encoder only to its audio rounded up to whole seconds, at least 10 s, not to 30 s
+    /// as Whisper was trained (whisper.cpp's audio_ctx): the encoder's cost falls with the audio's length.
+    /// Below 10 s tiny.en lost whole phrases of Audio/jfk.flac ("And so my fellow Americans, ask not" became
+    /// "Is NOT!"); even at 10 s it lost a 20-word stretch of the streaming benchmark, so only
+    /// `hark stream --short-encoder-window` sets it.
+    public var shortEncoderWindows = false
     /// Seed of the sampler used when fallback raises the temperature above 0.
     public var seed: UInt64 = 0
 

@@ -27,7 +27,7 @@ public struct Transcriber {
 
     /// Language probabilities from the first window, most likely first.
     public func detectLanguage(_ samples: [Float]) throws -> [LanguageProbability] {
-        try detectLanguage(memory: memory(window(try features(samples), at: 0)))
+        detectLanguage(memory: memory(window(try features(samples), at: 0)))
     }
 
     /// Recognizes Whisper log-mel features [frames, melBins] (from audio, or decoded from .dmel tokens).
@@ -57,7 +57,9 @@ public struct Transcriber {
         while seek < contentFrames {
             let windowFrames = min(WhisperLogMel.windowFrames, contentFrames - seek)
             let timeOffset = Double(seek) * Self.secondsPerFrame
-            let memory = self.memory(window(features, at: seek, frames: windowFrames))
+            let encoderFrames = options.shortEncoderWindows ? min(WhisperLogMel.windowFrames, max(1000, (windowFrames + 99) / 100 * 100))
+                                                            : WhisperLogMel.windowFrames
+            let memory = self.memory(window(features, at: seek, frames: windowFrames), paddedTo: encoderFrames)
             if language == nil {
                 languageProbabilities = detectLanguage(memory: memory)
                 language = languageProbabilities.first?.language ?? "en"
@@ -121,8 +123,8 @@ public struct Transcriber {
         features.rows(seek..<min(features.rows, seek + frames))
     }
 
-    func memory(_ window: Tensor) -> CrossMemory {
-        model.decoder.memory(model.encoder(WhisperLogMel.padOrTrim(window)))
+    func memory(_ window: Tensor, paddedTo frames: Int = WhisperLogMel.windowFrames) -> CrossMemory {
+        model.decoder.memory(model.encoder(WhisperLogMel.padOrTrim(window, frames: frames)))
     }
 
     func detectLanguage(memory: CrossMemory) -> [LanguageProbability] {

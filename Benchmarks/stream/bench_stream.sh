@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Streaming latency and accuracy: `hark stream` on a real recording piped as fast as possible and paced at real
+# time, against the batch transcript of the same file; optionally an hour of audio for resident memory.
+# Usage: [MODEL=base THREADS=2 EXTRA="--short-encoder-window"] Benchmarks/stream/bench_stream.sh [--hour]   (writes Benchmarks/results/stream.md)
+# --hour adds Benchmarks/stream/memory_hour.sh's resident-memory figure.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+hour=${1:-}
+AUDIO=Audio/asterisk-en-demo-instruct.flac
+MODEL=${MODEL:-base}
+THREADS=${THREADS:-2}
+reference=$(awk -F'\t' -v f="$(basename $AUDIO)" '$1 == f { print $3 }' Audio/transcripts.tsv)
+machine="$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+work=$(mktemp -d)
+hark=.build/release/hark
+stream=($hark stream - --format s16le --model "$MODEL" --threads "$THREADS" --output jsonl ${EXTRA:-})
+
+$hark transcribe --model "$MODEL" --language en --beam-size 1 --threads "$THREADS" -o "$work" --output-format json "$AUDIO" 2>/dev/null
+python3 Benchmarks/stream/pace.py "$AUDIO" --fast | "${stream[@]}" --stats > "$work/fast.jsonl" 2> "$work/fast.stats"
+python3 Benchmarks/stream/pace.py "$AUDIO" --start-file "$work/start" | "${stream[@]}" \
+    | python3 Benchmarks/stream/stamp.py > "$work/paced.tsv"
+figures=$(python3 Benchmarks/stream/analyze.py "$AUDIO" "$reference" "$work/$(basename "${AUDIO%.*}").json" \
+    "$work/fast.jsonl" "$work/paced.tsv" "$work/start")
+
+memory=""
+[ "$hour" = "--hour" ] && memory=$(Benchmarks/stream/memory_hour.sh)
+
+cat > Benchmarks/results/stream.md <<MD
+# Streaming benchmark
+
+- date: $(date -u +%Y-%m-%dT%H:%MZ)
+- machine: $machine; shared with other agents' builds and tests, so the figures are pessimistic
+- command: \`Benchmarks/stream/bench_stream.sh $hour\` (MODEL=$MODEL THREADS=$THREADS EXTRA="${EXTRA:-}")
+- audio: $AUDIO ($(soxi -D "$AUDIO" 2>/dev/null || echo 73.3) s of real speech), model Whisper $MODEL, greedy, $THREADS threads, --step-ms 1000, --endpoint-ms 800
+- paced: Benchmarks/stream/pace.py writes 20-ms chunks at real time; each event is stamped when it reaches the reader
+
+$figures
+- per-step cost (piped as fast as possible): $(tail -n 1 "$work/fast.stats"); each pass is one encoder run plus one greedy decode, on a padded 30-s window unless EXTRA="--short-encoder-window"
+$memory
+MD
+cat Benchmarks/results/stream.md

@@ -1,0 +1,155 @@
+// `hark stream -`: live recognition of audio on standard input, with partial and final text as it goes.
+import ArgumentParser
+import Audio
+import Dispatch
+import Foundation
+import Streaming
+import Whisper
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct StreamCommand: ParsableCommand {
+    enum Output: String, ExpressibleByArgument { case text, jsonl }
+
+    static let configuration = CommandConfiguration(
+        commandName: "stream",
+        abstract: "Transcribe live audio from a pipe: voice activity detection, endpointing, stable partial results.",
+        discussion: """
+            Reads a WAV stream, or raw PCM with --format, from standard input at any pace. Speech is decoded \
+            every --step-ms; words two consecutive decodes agree on are final (LocalAgreement-2). An utterance \
+            ends after --endpoint-ms of silence or at --max-utterance-s.
+              arecord -f S16_LE -r 16000 -c 1 | hark stream -
+              ffmpeg -i rtsp://... -f s16le -ac 1 -ar 16000 - | hark stream - --format s16le --rate 16000
+            Exit codes: 0 at the end of input, on SIGINT (the last text is flushed first) and when standard \
+            output is closed; 1 when the input cannot be read or the model cannot be loaded; 64 for bad usage.
+            """)
+
+    @Argument(help: "'-' for standard input.")
+    var input: String
+
+    @Option(help: "Model name (base, tiny.en) or a CTranslate2 Whisper model folder.")
+    var model = "base"
+
+    @Option(help: "Spoken language code (en, es, ...) or auto to detect it from the first speech.")
+    var language = "auto"
+
+    @Option(help: "text (partials rewrite the line on a terminal, finals end it) or jsonl (one event per line).")
+    var output: Output = .text
+
+    @Option(help: "Re-decode the growing utterance after this much new audio, in milliseconds.")
+    var stepMs = 1000
+
+    @Option(help: "Silence that ends an utterance, in milliseconds.")
+    var endpointMs = 800
+
+    @Option(help: "Longest utterance before it is ended without a pause, in seconds.")
+    var maxUtteranceS: Double = 60
+
+    @Option(help: "Threads for matrix products (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Pad the encoder's input only to the buffer (at least 10 s), not to Whisper's 30-s window: passes cost less, text is less accurate.")
+    var shortEncoderWindow = false
+
+    @Flag(help: "At the end, print the number of decode passes and their mean and longest wall time on stderr.")
+    var stats = false
+
+    @OptionGroup var audio: AudioInputOptions
+
+    func validate() throws {
+        guard input == AudioInput.standardInputName else { throw ValidationError("stream reads standard input: give '-'") }
+        guard audio.rate > 0 else { throw ValidationError("--rate must be positive") }
+        guard audio.channels > 0 else { throw ValidationError("--channels must be positive") }
+        guard stepMs >= 100 else { throw ValidationError("--step-ms must be at least 100") }
+        guard endpointMs >= 100 else { throw ValidationError("--endpoint-ms must be at least 100") }
+        guard maxUtteranceS >= 1 else { throw ValidationError("--max-utterance-s must be at least 1") }
+    }
+
+    func run() throws {
+        // A closed stdout shows up as EPIPE from write (handled in EventPrinter), not as a fatal signal.
+        signal(SIGPIPE, SIG_IGN)
+        let whisper = try WhisperModel.load(from: try ModelRegistry.whisperFolder(model))
+        var options = StreamOptions()
+        options.stepSeconds = Double(stepMs) / 1000
+        options.endpointSeconds = Double(endpointMs) / 1000
+        options.maxUtteranceSeconds = maxUtteranceS
+        let decoder = WhisperUtteranceDecoder(model: whisper, threads: threads, language: language == "auto" ? nil : language,
+                                              shortEncoderWindows: shortEncoderWindow)
+        let recognizer = StreamRecognizer(decoder: decoder, options: options)
+        let printer = EventPrinter(jsonl: output == .jsonl, terminal: isatty(STDOUT_FILENO) == 1)
+
+        let pump: AudioPump
+        do {
+            pump = AudioPump(source: try audio.open(input))
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+        // SIGINT ends the input: the loop below then flushes the open utterance and exits 0.
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        interrupt.setEventHandler { pump.stop() }
+        interrupt.resume()
+
+        let stepSamples = stepMs * speechSampleRate / 1000
+        do {
+            while let block = try pump.next(stepSamples: stepSamples) {
+                printer.print(try recognizer.feed(block))
+            }
+            printer.print(try recognizer.finish())
+        } catch {
+            printer.print((try? recognizer.finish()) ?? [])
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+        for warning in pump.sourceWarnings { printError("warning: \(warning)") }
+        if stats {
+            let cost = recognizer.decodeCost
+            printError(String(format: "decode passes: %d, mean %.2f s, longest %.2f s", cost.count, cost.mean, cost.maximum))
+        }
+    }
+}
+
+/// Writes events as they come, one write per event so a reader sees each at once; exits quietly when the
+/// reader has gone (`| head -1`).
+final class EventPrinter {
+    let jsonl: Bool
+    let terminal: Bool
+    /// Committed text of the open utterance, for the text output's current line.
+    private var line = ""
+
+    init(jsonl: Bool, terminal: Bool) {
+        self.jsonl = jsonl
+        self.terminal = terminal
+    }
+
+    func print(_ events: [StreamEvent]) {
+        for event in events {
+            if jsonl {
+                if let json = event.jsonLine { write(json + "\n") }
+                continue
+            }
+            switch event.kind {
+            case .final:
+                line += (line.isEmpty ? "" : " ") + event.text
+                if terminal { write("\r\u{1B}[K" + line) }
+            case .partial:
+                if terminal { write("\r\u{1B}[K" + line + (line.isEmpty || event.text.isEmpty ? "" : " ") + event.text) }
+            case .endOfUtterance:
+                if terminal { write("\r\u{1B}[K" + line + (line.isEmpty ? "" : "\n")) } else if !line.isEmpty { write(line + "\n") }
+                line = ""
+            }
+        }
+    }
+
+    private func write(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { exit(0) }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+// LocalAgreement-2 (Machacek et al. 2023): a word is final once two consecutive hypotheses agree on it.
+
+/// Holds the words committed from the audio still in the buffer and the previous hypothesis of that audio.
+/// Each new hypothesis of the same (grown) buffer is compared, after the committed words, with the previous
+/// one; their longest common prefix is committed. Words are compared without case or punctuation, because
+/// Whisper often adds a comma or a period to the last word once more audio follows it.
+public struct LocalAgreement: Sendable {
+    /// Committed words of the buffered audio, in the spelling of the hypothesis that confirmed them.
+    public private(set) var committed: [String] = []
+    /// The latest hypothesis' words after the committed ones: shown as a partial result, may still change.
+    public private(set) var tentative: [String] = []
+    private var previous: [String] = []
+
+    public init() {}
+
+    /// Takes the next hypothesis of the buffer (all its words, committed ones included) and returns the words
+    /// it commits.
+    public mutating func insert(_ hypothesis: [String]) -> [String] {
+        let fresh = Array(hypothesis.dropFirst(committed.count))
+        let before = Array(previous.dropFirst(committed.count))
+        var agreed = 0
+        while agreed < min(fresh.count, before.count), Self.key(fresh[agreed]) == Self.key(before[agreed]) { agreed += 1 }
+        let newlyCommitted = Array(fresh.prefix(agreed))
+        committed += newlyCommitted
+        tentative = Array(fresh.dropFirst(agreed))
+        previous = hypothesis
+        return newlyCommitted
+    }
+
+    /// Commits the first `count` tentative words without waiting for agreement: the utterance ended, or the
+    /// buffer must be cut.
+    public mutating func commitTentative(_ count: Int) -> [String] {
+        let forced = Array(tentative.prefix(count))
+        committed += forced
+        tentative.removeFirst(forced.count)
+        return forced
+    }
+
+    /// Forgets the first `count` committed words together with their audio, which the buffer dropped.
+    public mutating func forget(first count: Int) {
+        committed.removeFirst(min(count, committed.count))
+        previous.removeFirst(min(count, previous.count))
+    }
+
+    /// Words are the same when their letters and digits are, whatever the case and punctuation.
+    static func key(_ word: String) -> String {
+        String(word.lowercased().filter { $0.isLetter || $0.isNumber })
+    }
+}

@@ -1,0 +1,43 @@
+// LocalAgreement-2 on given hypothesis sequences: exactly which words each new hypothesis commits.
+import XCTest
+@testable import Streaming
+
+final class LocalAgreementTests: XCTestCase {
+    private func words(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
+
+    func testCommitsTheLongestCommonPrefixOfConsecutiveHypotheses() {
+        var agreement = LocalAgreement()
+        XCTAssertEqual(agreement.insert(words("And so my")), [], "one hypothesis alone commits nothing")
+        XCTAssertEqual(agreement.tentative, words("And so my"))
+        XCTAssertEqual(agreement.insert(words("And so my fellow")), words("And so my"))
+        XCTAssertEqual(agreement.tentative, words("fellow"))
+        XCTAssertEqual(agreement.insert(words("And so my fellow Americans, ask")), words("fellow"))
+        XCTAssertEqual(agreement.insert(words("And so my fellow Americans ask not")), words("Americans ask"),
+                       "case and punctuation do not block agreement; the newer spelling is kept")
+        XCTAssertEqual(agreement.committed, words("And so my fellow Americans ask"))
+        XCTAssertEqual(agreement.tentative, words("not"))
+    }
+
+    func testAChangedWordStopsTheCommitAndCommittedWordsNeverChange() {
+        var agreement = LocalAgreement()
+        _ = agreement.insert(words("What you can"))
+        XCTAssertEqual(agreement.insert(words("What your country can")), words("What"))
+        XCTAssertEqual(agreement.insert(words("Well your country can do")), words("your country can"),
+                       "a committed word that the decoder now spells differently stays committed")
+        XCTAssertEqual(agreement.committed, words("What your country can"))
+        XCTAssertEqual(agreement.tentative, words("do"))
+    }
+
+    func testForcedCommitsAndForgettingTrimmedWords() {
+        var agreement = LocalAgreement()
+        _ = agreement.insert(words("ask not what"))
+        _ = agreement.insert(words("ask not what your country"))
+        XCTAssertEqual(agreement.committed, words("ask not what"))
+        XCTAssertEqual(agreement.commitTentative(1), words("your"))
+        agreement.forget(first: 2)
+        XCTAssertEqual(agreement.committed, words("what your"))
+        XCTAssertEqual(agreement.insert(words("what your country can do")), words("country"))
+        XCTAssertEqual(agreement.commitTentative(5), words("can do"))
+        XCTAssertEqual(agreement.tentative, [])
+    }
+}
