@@ -64,9 +64,17 @@ public struct Shard: Equatable, Sendable {
     }
 
     public func contains(_ id: String) -> Bool {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
-        for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return Int(hash % UInt64(count)) == index - 1
+        Int(StableHash.fnv1a(id) % UInt64(count)) == index - 1
+    }
+}
+
+/// FNV-1a of a string's UTF-8 bytes: the same on every machine and run (Swift's Hasher is seeded per process),
+/// for shard membership and the report's bootstrap seeds.
+enum StableHash {
+    static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return hash
     }
 }
 

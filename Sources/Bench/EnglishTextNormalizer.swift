@@ -116,8 +116,7 @@ final class EnglishNumberNormalizer {
     }
 
     func normalize(_ s: String) -> String {
-        processWords(Python.split(preprocess(s))).joined(separator: " ")
-            |> postprocess
+        postprocess(processWords(Python.split(preprocess(s))).joined(separator: " "))
     }
 
     // MARK: The word loop (the reference's process_words)
@@ -354,9 +353,6 @@ final class EnglishNumberNormalizer {
         return Regex.sub(#"\b1(s?)\b"#, "one$1", out)
     }
 }
-
-infix operator |>: AdditionPrecedence
-private func |> <T>(value: T, function: (T) -> T) -> T { function(value) }
 
 private extension EnglishNumberNormalizer.Value {
     var isText: Bool { if case .text = self { return true } else { return false } }

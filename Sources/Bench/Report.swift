@@ -111,11 +111,7 @@ public struct BenchReport: Codable, Equatable, Sendable {
     private struct RowKey: Hashable, Comparable {
         var task: String, config: String, lang: String
         static func < (a: RowKey, b: RowKey) -> Bool { (a.task, a.config, a.lang) < (b.task, b.config, b.lang) }
-        var seed: UInt64 {
-            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-            for byte in "\(task)|\(config)|\(lang)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-            return hash
-        }
+        var seed: UInt64 { StableHash.fnv1a("\(task)|\(config)|\(lang)") }
     }
 
     /// Corpus-level error rate (total edits over total reference length), resampling items for the interval.

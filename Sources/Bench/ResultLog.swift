@@ -69,6 +69,9 @@ public final class ResultLog {
 
     public func record(_ key: String) -> BenchRecord? { records[key] }
 
+    /// Every record, in the order first written.
+    public var orderedRecords: [BenchRecord] { order.compactMap { records[$0] } }
+
     public func append(_ record: BenchRecord) throws {
         var line = try ResultLog.encoder.encode(record)
         line.append(0x0A)

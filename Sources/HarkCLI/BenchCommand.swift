@@ -95,7 +95,7 @@ struct BenchRunCommand: AsyncParsableCommand {
         try await run.run(entries)
         bar.finish()
 
-        let report = BenchReport(records: log.order.compactMap { log.record($0) })
+        let report = BenchReport(records: log.orderedRecords)
         try report.write(to: directory)
         print(report.summary)
         let counts = run.counts
@@ -133,7 +133,7 @@ struct BenchMergeCommand: ParsableCommand {
                 try merged.append(record)
             }
         }
-        let report = BenchReport(records: merged.order.compactMap { merged.record($0) })
+        let report = BenchReport(records: merged.orderedRecords)
         try report.write(to: directory)
         print(report.summary)
     }
