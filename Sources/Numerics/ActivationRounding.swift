@@ -17,7 +17,7 @@ public enum ActivationRounding {
 
     /// Round to IEEE half and back (round to nearest even), as the f16 KV cache stores values.
     public static func toHalf(_ x: inout [Float]) {
-        for i in x.indices { x[i] = Float(Float16(x[i])) }
+        for i in x.indices { x[i] = HalfPrecision.rounded(x[i]) }
     }
 
     /// Q8_0 (x86 SIMD path): scale max|x| / 127 stored as half, values x * 127 / max|x| rounded to nearest even.
@@ -26,9 +26,9 @@ public enum ActivationRounding {
         for start in stride(from: 0, to: x.count, by: 32) {
             var amax: Float = 0
             for j in start..<(start + 32) { amax = max(amax, abs(x[j])) }
-            let d = Float(Float16(amax / 127))
+            let d = HalfPrecision.rounded(amax / 127)
             let inverse = amax != 0 ? 127 / amax : 0
-            for j in start..<(start + 32) { x[j] = d * (x[j] * inverse).rounded(.toNearestOrEven) }
+            for j in start..<(start + 32) { x[j] = d * nearestEven(x[j] * inverse) }
         }
     }
 
@@ -41,20 +41,27 @@ public enum ActivationRounding {
             guard amax != 0 else { for j in start..<(start + 256) { x[j] = 0 }; continue }
             let inverseScale = -127 / signedMax
             let d = 1 / inverseScale
-            for j in start..<(start + 256) { x[j] = d * min(127, (inverseScale * x[j]).rounded(.toNearestOrEven)) }
+            for j in start..<(start + 256) { x[j] = d * min(127, nearestEven(inverseScale * x[j])) }
         }
     }
+
+    /// Round to the nearest integer, ties to even, for |v| < 2^22: adding 1.5 * 2^23 leaves no fraction bits, and
+    /// the hardware's default rounding does the rest (the trick llama.cpp's nearest_int uses; no library call).
+    @inline(__always)
+    static func nearestEven(_ v: Float) -> Float { (v + 12_582_912) - 12_582_912 }
 
     /// GELU (tanh form) through a half-precision table: input and output rounded to half; |x| >= 10 passes through.
     public static func geluTanhHalfTable(_ x: inout [Float]) {
-        for i in x.indices {
-            let v = x[i]
-            if v <= -10 { x[i] = 0; continue }
-            if v >= 10 { continue }
-            let h = Float(Float16(v))
-            let g = 0.5 * h * (1 + tanhf(0.7978845608028654 * h * (1 + 0.044715 * h * h)))
-            x[i] = Float(Float16(g))
+        geluTable.withUnsafeBufferPointer { table in
+            for i in x.indices {
+                let v = x[i]
+                if v <= -10 { x[i] = 0 } else if v < 10 { x[i] = table[Int(HalfPrecision.halfBits(from: v))] }
+            }
         }
     }
-}
 
+    /// GELU of every half value, rounded to half, indexed by the input's bits (llama.cpp's ggml_table_gelu_f16).
+    static let geluTable: [Float] = HalfPrecision.floatTable.map { h in
+        HalfPrecision.rounded(0.5 * h * (1 + tanhf(0.7978845608028654 * h * (1 + 0.044715 * h * h))))
+    }
+}

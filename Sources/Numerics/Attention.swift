@@ -72,7 +72,7 @@ public enum Attention {
             let inverse = 1 / sum
             for j in 0..<keys {
                 let weight = (first..<last).contains(j) ? p[row + j] * inverse : 0
-                p[row + j] = halfPrecision ? Float(Float16(weight)) : weight
+                p[row + j] = halfPrecision ? HalfPrecision.rounded(weight) : weight
             }
         }
     }

@@ -6,11 +6,15 @@ public enum RotaryEmbedding {
     /// positions[r], with frequencies base^(-2i/headDim).
     public static func applyNeoX(_ x: inout [Float], heads: Int, headDim: Int, positions: [Int], base: Float) {
         let half = headDim / 2
-        let frequencies = (0..<half).map { pow(Double(base), -2 * Double($0) / Double(headDim)) }
+        // Angles in Float, each the previous times base^(-2/headDim), as ggml computes them: the rotated values
+        // feed an 8-bit quantization, where a last-bit difference can move a rounding.
+        let ratio = powf(base, -2 / Float(headDim))
         x.withUnsafeMutableBufferPointer { p in
             for (row, position) in positions.enumerated() {
-                let angles = frequencies.map { Double(position) * $0 }
-                let cosines = angles.map { Float(cos($0)) }, sines = angles.map { Float(sin($0)) }
+                var angles = [Float](repeating: 0, count: half)
+                var angle = Float(position)
+                for i in 0..<half { angles[i] = angle; angle *= ratio }
+                let cosines = angles.map { cosf($0) }, sines = angles.map { sinf($0) }
                 for h in 0..<heads {
                     let start = (row * heads + h) * headDim
                     for i in 0..<half {

@@ -59,10 +59,13 @@ public enum Vector {
         precondition(weight.count == width)
         x.withUnsafeMutableBufferPointer { p in
             for start in stride(from: 0, to: p.count, by: width) {
-                var sumSquares: Float = 0
-                for i in start..<(start + width) { sumSquares += p[i] * p[i] }
-                let inv = 1 / sqrtf(sumSquares / Float(width) + eps)
-                for j in 0..<width { p[start + j] *= inv * weight[j] }
+                // Squares summed in Double, then scale and weight applied one after the other, as llama.cpp
+                // does: the next product rounds its input to 8 bits, so a last-bit difference here can move a
+                // whole block's scale.
+                var sumSquares: Double = 0
+                for i in start..<(start + width) { sumSquares += Double(p[i] * p[i]) }
+                let inv = 1 / sqrtf(Float(sumSquares / Double(width)) + eps)
+                for j in 0..<width { p[start + j] = (p[start + j] * inv) * weight[j] }
             }
         }
     }

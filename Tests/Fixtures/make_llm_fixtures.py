@@ -82,12 +82,38 @@ def llama_reference():
                         "top_logits": np.take_along_axis(logits, top, axis=1).tolist(),
                         "probe_logits": logits[:, probe].tolist()})
         print(text, tokens[:8], top[-1, :3])
+    consistency = self_consistency(prompts, probe)
     texts = [{"text": t, "ids": llm.tokenize(t.encode(), add_bos=False, special=False)} for t in TOKENIZER_TEXTS]
     llm.reset()
     greedy = llm.create_completion(PROMPTS[0], max_tokens=16, temperature=0.0, top_k=1)["choices"][0]["text"]
     with open(os.path.join(OUT, "llama-reference.json"), "w") as f:
-        json.dump({"probe_ids": probe.tolist(), "prompts": prompts, "tokenizer": texts,
+        json.dump({"probe_ids": probe.tolist(), "prompts": prompts, "tokenizer": texts, "self_consistency": consistency,
                    "greedy": {"prompt": PROMPTS[0], "max_tokens": 16, "text": greedy}}, f, ensure_ascii=False)
+
+
+def self_consistency(prompts, probe):
+    """How far llama.cpp's logits move when only its execution path changes (the same GGUF, machine and thread
+    count): the prompt fed one token at a time instead of in one batch, and flash attention instead of the
+    default kernels. Measured on the same ids as the reference (top 10 and probes), against the reference."""
+    from llama_cpp import Llama
+    variants = {"one_token_per_batch": {"n_batch": 1, "n_ubatch": 1}, "flash_attention": {"flash_attn": True}}
+    stats = {}
+    for name, options in variants.items():
+        llm = Llama(model_path=os.path.join(MODELS, "gemma-3-270m-q4_k_m.gguf"), logits_all=True, n_ctx=512,
+                    n_threads=2, verbose=False, **options)
+        differences, agreeing, positions = [], 0, 0
+        for prompt in prompts:
+            llm.reset()
+            llm.eval(prompt["tokens"])
+            logits = np.array(llm.scores[: len(prompt["tokens"])], dtype=np.float32)
+            for row, ids, top, probed in zip(logits, prompt["top_ids"], prompt["top_logits"], prompt["probe_logits"]):
+                differences += list(np.abs(row[ids + probe.tolist()] - np.array(top + probed)))
+                agreeing += int(np.argmax(row) == ids[0])
+                positions += 1
+        stats[name] = {"max_abs": float(max(differences)), "mean_abs": float(np.mean(differences)),
+                       "top1_agreeing": agreeing, "positions": positions}
+        print(name, stats[name])
+    return stats
 
 
 if __name__ == "__main__":

@@ -50,4 +50,26 @@ final class NumericsTests: XCTestCase {
         XCTAssertTrue(HalfPrecision.float(fromHalfBits: 0x7E00).isNaN)
         XCTAssertEqual(HalfPrecision.float(fromBFloat16Bits: 0x3F80), 1.0)
     }
+
+    /// The integer conversion rounds exactly as the compiler's Float16 conversion (IEEE round to nearest even) on
+    /// halfway cases, subnormals, the overflow edge and a sweep of bit patterns across the whole Float range.
+    func testFloatToHalfBitsRoundsLikeFloat16() {
+        let edges: [Float] = [0, -0, 1, 1.0004883, 1.0014648, 65504, 65519.996, 65520, 1e9, .infinity, -.infinity,
+                              6.1035156e-05, 6.0975552e-05, 2.9802322e-08, 2.9802326e-08, 8.940697e-08, 1e-12]
+        for x in edges {
+            XCTAssertEqual(HalfPrecision.halfBits(from: x), Float16(x).bitPattern, "\(x)")
+            XCTAssertEqual(HalfPrecision.halfBits(from: -x), Float16(-x).bitPattern, "\(-x)")
+        }
+        XCTAssertTrue(Float16(bitPattern: HalfPrecision.halfBits(from: .nan)).isNaN)
+        var bits: UInt32 = 0
+        var mismatches = 0
+        while bits < 0x7F80_0000 {  // every finite positive Float at a stride of 997 ulps, and its negative
+            let x = Float(bitPattern: bits)
+            if HalfPrecision.halfBits(from: x) != Float16(x).bitPattern { mismatches += 1 }
+            if HalfPrecision.halfBits(from: -x) != Float16(-x).bitPattern { mismatches += 1 }
+            bits += 997
+        }
+        XCTAssertEqual(mismatches, 0)
+        XCTAssertEqual(HalfPrecision.rounded(0.1), 0.099975586)
+    }
 }

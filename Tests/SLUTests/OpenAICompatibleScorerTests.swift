@@ -90,9 +90,10 @@ final class OpenAICompatibleScorerTests: XCTestCase {
     }
 
     /// All 28 topic sentences and 10 MCQ items through both backends. Topics: the same label every time. MCQ: the
-    /// calibrated option margins are small and the embedded model's logits are still up to ~1.6 from llama.cpp's
-    /// (Gemma3Tests), so two items differ (measured: the coast and the forest questions); the bound below holds
-    /// today's agreement so that a regression shows, and issue 5 stays open until it is every item.
+    /// calibrated option margins can be tiny, and the two implementations' logits differ by as much as llama.cpp's
+    /// differ from themselves when only its execution path changes (Gemma3Tests). Measured: one item differs, the
+    /// coast question, where Hark's margin between options 4 and 2 is 0.005 nats and llama.cpp's own margin moves
+    /// from 0.26 to 0.08 between its default and flash-attention paths. The bound keeps that from growing.
     func testBothBackendsChooseTheSameLabels() async throws {
         let remote = try await http()
         XCTAssertEqual(remote.model, "gemma-3-270m-q4_k_m.gguf")
@@ -122,7 +123,7 @@ final class OpenAICompatibleScorerTests: XCTestCase {
         }
         XCTAssertLessThanOrEqual(disagreements.count, 2, disagreements.joined(separator: "; "))
         print("MCQ disagreements: \(disagreements); largest raw score difference \(worstRaw)")
-        // Summed label log-probabilities of the two implementations (measured: at most 1.1 nats apart).
+        // Summed label log-probabilities of the two implementations (measured: at most 1.22 nats apart).
         XCTAssertLessThan(worstRaw, 1.5)
     }
 
