@@ -70,10 +70,11 @@ public enum Attention {
             var sum: Float = 0
             for j in first..<last { let e = expf(p[row + j] - maxValue); p[row + j] = e; sum += e }
             let inverse = 1 / sum
-            for j in 0..<keys {
-                let weight = (first..<last).contains(j) ? p[row + j] * inverse : 0
-                p[row + j] = halfPrecision ? HalfPrecision.rounded(weight) : weight
-            }
+            // Separate tight loops over the visible keys, so they vectorize; masked keys get exactly 0.
+            for j in first..<last { p[row + j] *= inverse }
+            if halfPrecision { for j in first..<last { p[row + j] = HalfPrecision.rounded(p[row + j]) } }
+            for j in 0..<first { p[row + j] = 0 }
+            for j in last..<keys { p[row + j] = 0 }
         }
     }
 }

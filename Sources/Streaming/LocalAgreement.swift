@@ -16,8 +16,8 @@ public struct LocalAgreement: Sendable {
     /// Takes the next hypothesis of the buffer (all its words, committed ones included) and returns the words
     /// it commits.
     public mutating func insert(_ hypothesis: [String]) -> [String] {
-        let fresh = Array(hypothesis.dropFirst(committed.count))
-        let before = Array(previous.dropFirst(committed.count))
+        let fresh = Array(hypothesis.dropFirst(Self.end(of: committed, in: hypothesis)))
+        let before = Array(previous.dropFirst(Self.end(of: committed, in: previous)))
         var agreed = 0
         while agreed < min(fresh.count, before.count), Self.key(fresh[agreed]) == Self.key(before[agreed]) { agreed += 1 }
         let newlyCommitted = Array(fresh.prefix(agreed))
@@ -40,6 +40,20 @@ public struct LocalAgreement: Sendable {
     public mutating func forget(first count: Int) {
         committed.removeFirst(min(count, committed.count))
         previous.removeFirst(min(count, previous.count))
+    }
+
+    /// Where the committed words end in a hypothesis. Usually at their count, but a later pass may write an
+    /// earlier stretch in more or fewer words ("25" for "twenty five"); then the last committed words are
+    /// looked for a few positions around, so the words after them still line up with the previous hypothesis.
+    static func end(of committed: [String], in hypothesis: [String]) -> Int {
+        let tail = committed.suffix(2).map(key)
+        guard !tail.isEmpty else { return 0 }
+        for shift in [0, -1, 1, -2, 2, -3, 3] {
+            let end = committed.count + shift
+            guard end >= tail.count, end <= hypothesis.count else { continue }
+            if hypothesis[(end - tail.count)..<end].map(key) == tail { return end }
+        }
+        return committed.count
     }
 
     /// Words are the same when their letters and digits are, whatever the case and punctuation.

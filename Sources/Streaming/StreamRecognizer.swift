@@ -154,8 +154,11 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         }
         trimCommittedSegments()
         if Double(buffer.count) > options.maxBufferSeconds * Self.rate {
-            events += try closeUtterance()
-            return events
+            events += cutAfterHypothesis()
+            if Double(buffer.count) > options.maxBufferSeconds * Self.rate {
+                events += try closeUtterance()
+                return events
+            }
         }
         let partial = agreement.tentative.joined(separator: " ")
         if partial != lastPartial {
@@ -172,10 +175,23 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         // and Whisper then continues after them instead of transcribing them again.
         let prompt = history.dropLast(agreement.committed.count).suffix(options.promptWords).joined(separator: " ")
         let started = Date()
-        segments = try decoder.decode(buffer, prompt: prompt).map { segment in
+        segments = try decoder.decode(buffer, prompt: prompt, previous: segments.map(\.text)).map { segment in
             (segment, segment.text.split(separator: " ").map(String.init))
         }
         decodeCost.add(Date().timeIntervalSince(started))
+    }
+
+    /// The buffer is still too long: the hypothesis is one long segment, or the pass stopped before the end of
+    /// the audio. All of it is committed and its audio cut; the audio after its last timestamp stays in the
+    /// buffer, since no pass has transcribed it yet.
+    private func cutAfterHypothesis() -> [StreamEvent] {
+        let event = finalEvent(agreement.commitTentative(agreement.tentative.count))
+        let samples = min(buffer.count, max(0, Int((segments.last?.text.end ?? 0) * Self.rate)))
+        buffer.removeFirst(samples)
+        bufferStart += samples
+        agreement = LocalAgreement()
+        segments = []
+        return event.map { [$0] } ?? []
     }
 
     /// Drops the audio of the leading segments whose words are all committed, but never the latest segment,

@@ -7,17 +7,22 @@ public struct TimedText: Equatable, Sendable {
     public var start: Double
     public var end: Double
     public var text: String
+    /// The recognizer's own tokens for the text, if it has them (Whisper's, without timestamps).
+    public var tokens: [Int]
 
-    public init(start: Double, end: Double, text: String) {
+    public init(start: Double, end: Double, text: String, tokens: [Int] = []) {
         self.start = start
         self.end = end
         self.text = text
+        self.tokens = tokens
     }
 }
 
 public protocol UtteranceDecoder {
-    /// Recognizes `samples` (16 kHz mono, at most 30 s), continuing the text `prompt`.
-    mutating func decode(_ samples: [Float], prompt: String) throws -> [TimedText]
+    /// Recognizes `samples` (16 kHz mono, at most 30 s), continuing the text `prompt`. `previous` is the last
+    /// result for the same utterance, its times moved to this buffer's start: a decoder may use it to go faster,
+    /// but what it returns must not depend on it.
+    mutating func decode(_ samples: [Float], prompt: String, previous: [TimedText]) throws -> [TimedText]
 }
 
 /// Whisper, greedy with timestamps: the stream re-decodes every step, so each pass must be one encoder run and
@@ -27,7 +32,8 @@ public protocol UtteranceDecoder {
 /// trained on 30-s windows, ends some passes early (tiny.en lost a 20-word stretch of the benchmark recording).
 /// Whisper's no-speech probability gates each pass (the Transcriber drops a window whose no-speech
 /// probability is above 0.6 unless its text is likely), and segments whose text compresses too well
-/// (repetition loops) are dropped instead of falling back to sampling, which would cost more passes.
+/// (repetition loops) are dropped instead of falling back to sampling, which would cost more passes. The previous
+/// pass is the draft of the next (`DecodingOptions.draft`): most of it comes out again, checked in one batch.
 public struct WhisperUtteranceDecoder: UtteranceDecoder {
     public let transcriber: Transcriber
     public private(set) var options: DecodingOptions
@@ -45,12 +51,34 @@ public struct WhisperUtteranceDecoder: UtteranceDecoder {
         self.options = options
     }
 
-    public mutating func decode(_ samples: [Float], prompt: String) throws -> [TimedText] {
+    public mutating func decode(_ samples: [Float], prompt: String, previous: [TimedText]) throws -> [TimedText] {
         options.initialPrompt = prompt.isEmpty ? nil : prompt
+        options.draft = draft(from: previous)
+        // A repetition loop would run to 224 tokens and be dropped anyway; real speech stays far below this.
+        options.maxNewTokens = 16 + Int(12 * Double(samples.count) / 16_000)
         let result = try transcriber.transcribe(samples, options: options)
         if options.language == nil, !result.segments.isEmpty { options.language = result.language }
-        return result.segments
-            .filter { $0.compressionRatio <= Self.maxCompressionRatio }
-            .map { TimedText(start: $0.start, end: $0.end, text: $0.text) }
+        // A segment that compresses too well on its own is a repetition loop; it and what follows are dropped.
+        // (The window's ratio alone misses a loop that maxNewTokens cut short after real speech.)
+        let kept = result.segments.prefix {
+            $0.compressionRatio <= Self.maxCompressionRatio && transcriber.compressionRatio($0.text) <= Self.maxCompressionRatio
+        }
+        return kept.map { TimedText(start: $0.start, end: $0.end, text: $0.text, tokens: $0.tokens) }
+    }
+
+    /// The previous pass as Whisper wrote it: each segment's text between its start and end timestamps. Most of
+    /// it comes out again one step later, and greedy decoding then checks it in one batched pass.
+    private func draft(from previous: [TimedText]) -> [Int] {
+        let begin = transcriber.model.tokenizer.specials.timestampBegin
+        func timestamp(_ seconds: Double) -> Int? {
+            let step = Int((seconds / Transcriber.secondsPerTimestep).rounded())
+            return (0...1500).contains(step) ? begin + step : nil
+        }
+        var tokens: [Int] = []
+        for segment in previous {
+            guard let start = timestamp(segment.start), let end = timestamp(segment.end), !segment.tokens.isEmpty else { break }
+            tokens += [start] + segment.tokens + [end]
+        }
+        return tokens
     }
 }

@@ -11,6 +11,17 @@ public struct DecoderCache {
         keys = Array(repeating: [], count: layers)
         values = Array(repeating: [], count: layers)
     }
+
+    /// Forgets the tokens after the first `count`.
+    mutating func truncate(to count: Int) {
+        guard count < length else { return }
+        for l in keys.indices {
+            let width = keys[l].count / length
+            keys[l].removeLast((length - count) * width)
+            values[l].removeLast((length - count) * width)
+        }
+        length = count
+    }
 }
 
 /// The encoder output seen through each layer's cross-attention projections, computed once per window.

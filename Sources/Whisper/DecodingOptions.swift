@@ -27,6 +27,12 @@ public struct DecodingOptions: Sendable {
     /// "Is NOT!"); even at 10 s it lost a 20-word stretch of the streaming benchmark, so only
     /// `hark stream --short-encoder-window` sets it.
     public var shortEncoderWindows = false
+    /// Tokens the first window is expected to decode to (timestamps included), e.g. a stream's previous pass over
+    /// the same audio. Greedy decoding checks them all in one batched decoder pass and goes token by token only
+    /// from the first one it would not have chosen, so the result is the same as without them, only cheaper.
+    public var draft: [Int] = []
+    /// At most this many tokens per window (faster-whisper's max_new_tokens); nil allows the reference's 224.
+    public var maxNewTokens: Int? = nil
     /// Seed of the sampler used when fallback raises the temperature above 0.
     public var seed: UInt64 = 0
 

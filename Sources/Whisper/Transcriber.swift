@@ -8,7 +8,7 @@ public struct Transcriber {
     public let model: WhisperModel
     /// 10 ms per feature frame; the encoder halves it, so timestamps count 20 ms steps.
     static let secondsPerFrame = 0.01
-    static let secondsPerTimestep = 0.02
+    public static let secondsPerTimestep = 0.02
 
     public init(model: WhisperModel, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.model = model
@@ -78,7 +78,8 @@ public struct Transcriber {
             }
             if options.withoutTimestamps { prompt.append(specials.noTimestamps) }
 
-            let decoded = decodeWithFallback(decoder, memory: memory, prompt: prompt, startIndex: startIndex, generator: &generator)
+            let decoded = decodeWithFallback(decoder, memory: memory, prompt: prompt, startIndex: startIndex,
+                                             draft: seek == 0 ? options.draft : [], generator: &generator)
             let best = decoded.hypotheses[0]
             if let threshold = options.noSpeechThreshold, decoded.noSpeechProbability > threshold,
                !(options.logProbThreshold.map { best.averageLogProbability > $0 } ?? false) {
@@ -164,12 +165,12 @@ public struct Transcriber {
 
     /// Tries each temperature until the text is neither too repetitive nor too unlikely (faster-whisper's rule).
     private func decodeWithFallback(_ decoder: WindowDecoder, memory: CrossMemory, prompt: [Int], startIndex: Int,
-                                    generator: inout SplitMix64) -> WindowDecoding {
+                                    draft: [Int], generator: inout SplitMix64) -> WindowDecoding {
         let options = decoder.options
         var candidates: [WindowDecoding] = []
         for temperature in options.temperatures.isEmpty ? [0] : options.temperatures {
             let result = decoder.decode(memory: memory, prompt: prompt, startIndex: startIndex,
-                                        temperature: temperature, generator: &generator)
+                                        temperature: temperature, draft: draft, generator: &generator)
             let best = result.hypotheses[0]
             let tooRepetitive = options.compressionRatioThreshold.map { compressionRatio(best.text) > $0 } ?? false
             let tooUnlikely = options.logProbThreshold.map { best.averageLogProbability < $0 } ?? false
@@ -211,7 +212,7 @@ public struct Transcriber {
     }
 
     /// Length of the UTF-8 text over its zlib-compressed length; repetitive hallucinations compress well.
-    func compressionRatio(_ text: String) -> Float {
+    public func compressionRatio(_ text: String) -> Float {
         let bytes = Array(text.utf8)
         guard !bytes.isEmpty else { return 0 }
         var compressedLength = compressBound(uLong(bytes.count))

@@ -20,32 +20,41 @@ struct WindowDecoder {
     private var specials: WhisperTokenizer.SpecialTokens { model.tokenizer.specials }
 
     /// Decodes after `prompt` (whose `startIndex` is the <|startoftranscript|> position).
-    func decode(memory: CrossMemory, prompt: [Int], startIndex: Int, temperature: Float,
+    func decode(memory: CrossMemory, prompt: [Int], startIndex: Int, temperature: Float, draft: [Int] = [],
                 generator: inout SplitMix64) -> WindowDecoding {
         var cache = [DecoderCache(layers: model.decoder.layers.count)]
         let hidden = model.decoder([prompt], caches: &cache, memory: memory)
         let startLogits = model.decoder.logits(hidden.rows(startIndex..<(startIndex + 1))).data
         let noSpeech = specials.noSpeech >= 0 ? probability(of: specials.noSpeech, in: startLogits) : 0
         let firstLogits = model.decoder.logits(hidden.rows((prompt.count - 1)..<prompt.count)).data
-        let maxLength = min(maxSampledTokens, model.decoder.maxPositions - prompt.count)
+        let maxLength = min(options.maxNewTokens ?? maxSampledTokens, maxSampledTokens, model.decoder.maxPositions - prompt.count)
         let hypotheses: [Hypothesis]
         if options.beamSize > 1 && temperature == 0 {
             hypotheses = beamSearch(firstLogits: firstLogits, cache: cache[0], memory: memory, maxLength: maxLength)
         } else {
             hypotheses = [sample(firstLogits: firstLogits, cache: cache[0], memory: memory, maxLength: maxLength,
-                                 temperature: temperature, generator: &generator)]
+                                 temperature: temperature, draft: temperature == 0 ? draft : [], generator: &generator)]
         }
         return WindowDecoding(hypotheses: hypotheses, noSpeechProbability: noSpeech, temperature: temperature)
     }
 
     // MARK: Greedy and sampling
 
+    /// With a `draft` (greedy only), the decoder runs over all of it at once and its logits stand in for the
+    /// step-by-step ones for as long as each chosen token equals the draft's. Where a timestamp differs from the
+    /// draft's (a segment end moved by a step as the audio grew), the rest of the draft is checked again after
+    /// it; at any other difference decoding goes on step by step. The cache is cut back to the chosen tokens.
     private func sample(firstLogits: [Float], cache: DecoderCache, memory: CrossMemory, maxLength: Int,
-                        temperature: Float, generator: inout SplitMix64) -> Hypothesis {
+                        temperature: Float, draft: [Int], generator: inout SplitMix64) -> Hypothesis {
         var caches = [cache]
         var logits = firstLogits
         var tokens: [Int] = []
         var sum: Float = 0
+        // Draft tokens the next choices are compared with; row checkedRows + i of `draftLogits` follows expected[i].
+        var expected = Array(draft.prefix(maxLength - 1))
+        var draftLogits: Tensor?
+        var checked = 0, rowOffset = 0, redrafts = 0
+        if !expected.isEmpty { draftLogits = model.decoder.logits(model.decoder([expected], caches: &caches, memory: memory)) }
         while tokens.count < maxLength {
             let logProbs = logProbabilities(logits, after: tokens)
             let token: Int
@@ -57,6 +66,25 @@ struct WindowDecoder {
             sum += logProbs[token]
             tokens.append(token)
             if token == specials.endOfText { break }
+            if let rows = draftLogits {
+                if token == expected[checked] {
+                    logits = Array(rows.row(rowOffset + checked))
+                    checked += 1
+                    if checked == expected.count { draftLogits = nil }
+                    continue
+                }
+                caches[0].truncate(to: cache.length + tokens.count - 1)
+                draftLogits = nil
+                let rest = Array(expected[(checked + 1)...].prefix(maxLength - tokens.count - 1))
+                let begin = specials.timestampBegin
+                if token >= begin, expected[checked] >= begin, !rest.isEmpty, redrafts < 4 {
+                    redrafts += 1
+                    let rows = model.decoder.logits(model.decoder([[token] + rest], caches: &caches, memory: memory))
+                    logits = Array(rows.row(0))
+                    (expected, draftLogits, checked, rowOffset) = (rest, rows, 0, 1)
+                    continue
+                }
+            }
             let hidden = model.decoder([[token]], caches: &caches, memory: memory)
             logits = model.decoder.logits(hidden).data
         }

@@ -40,4 +40,15 @@ final class LocalAgreementTests: XCTestCase {
         XCTAssertEqual(agreement.commitTentative(5), words("can do"))
         XCTAssertEqual(agreement.tentative, [])
     }
+
+    /// A later pass writes a committed stretch in fewer words: the words after it still line up and none is
+    /// skipped (counting committed words from the start would compare "pears" with "three" and lose "three").
+    func testARewrittenCommittedStretchDoesNotShiftTheComparison() {
+        var agreement = LocalAgreement()
+        _ = agreement.insert(words("I have twenty five apples and"))
+        XCTAssertEqual(agreement.insert(words("I have twenty five apples and three")), words("I have twenty five apples and"))
+        XCTAssertEqual(agreement.insert(words("I have 25 apples and three pears")), words("three"))
+        XCTAssertEqual(agreement.tentative, words("pears"))
+        XCTAssertEqual(agreement.insert(words("I have 25 apples and three pears.")), words("pears."))
+    }
 }

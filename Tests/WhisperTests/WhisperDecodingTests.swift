@@ -64,6 +64,34 @@ final class WhisperDecodingTests: XCTestCase {
         }
     }
 
+    /// A draft (the stream's previous pass) only makes greedy decoding cheaper: the transcript with timestamps is
+    /// the same with no draft, the exact draft, a draft wrong in the middle and a draft of other words.
+    func testDraftTokensDoNotChangeTheGreedyResult() throws {
+        let model = try XCTUnwrap(WhisperEngineTests.base, "run Models/install.sh")
+        let transcriber = Transcriber(model: model, threads: 2)
+        let audio = try AudioFile.load(TestPaths.audio("jfk.flac").path)
+        var options = DecodingOptions()
+        options.beamSize = 1
+        options.temperatures = [0]
+        options.language = "en"
+        let plain = try transcriber.transcribe(audio, options: options)
+        XCTAssertEqual(plain.segments.count, 2)
+        let begin = model.tokenizer.specials.timestampBegin
+        let exact = plain.segments.flatMap { segment in
+            [begin + Int((segment.start / 0.02).rounded())] + segment.tokens + [begin + Int((segment.end / 0.02).rounded())]
+        }
+        var wrongInTheMiddle = exact
+        wrongInTheMiddle[exact.count / 2] = model.tokenizer.encode(" banana")[0]
+        let otherWords = [begin] + model.tokenizer.encode(" The quick brown fox jumps over the lazy dog.") + [begin + 150]
+        for draft in [exact, wrongInTheMiddle, otherWords, Array(exact.prefix(5))] {
+            options.draft = draft
+            let drafted = try transcriber.transcribe(audio, options: options)
+            XCTAssertEqual(drafted.segments.map(\.text), plain.segments.map(\.text))
+            XCTAssertEqual(drafted.segments.map(\.start), plain.segments.map(\.start))
+            XCTAssertEqual(drafted.segments.map(\.end), plain.segments.map(\.end))
+        }
+    }
+
     // MARK: Unusable model folders
 
     private func folder(with files: [String: URL]) throws -> URL {
