@@ -46,6 +46,9 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Longest utterance before it is ended without a pause, in seconds.")
     var maxUtteranceS: Double = 60
 
+    @Option(help: "Audio kept for re-decoding, in seconds: past this, the complete segments of the latest hypothesis are committed as they are (shorter: cheaper passes, fewer words confirmed by agreement).")
+    var maxBufferS: Double = 25
+
     @Option(help: "Threads for matrix products (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -64,6 +67,7 @@ struct StreamCommand: ParsableCommand {
         guard stepMs >= 100 else { throw ValidationError("--step-ms must be at least 100") }
         guard endpointMs >= 100 else { throw ValidationError("--endpoint-ms must be at least 100") }
         guard maxUtteranceS >= 1 else { throw ValidationError("--max-utterance-s must be at least 1") }
+        guard (2...28).contains(maxBufferS) else { throw ValidationError("--max-buffer-s must be between 2 and 28") }
     }
 
     func run() throws {
@@ -74,6 +78,7 @@ struct StreamCommand: ParsableCommand {
         options.stepSeconds = Double(stepMs) / 1000
         options.endpointSeconds = Double(endpointMs) / 1000
         options.maxUtteranceSeconds = maxUtteranceS
+        options.maxBufferSeconds = maxBufferS
         let decoder = WhisperUtteranceDecoder(model: whisper, threads: threads, language: language == "auto" ? nil : language,
                                               shortEncoderWindows: shortEncoderWindow)
         let recognizer = StreamRecognizer(decoder: decoder, options: options)
