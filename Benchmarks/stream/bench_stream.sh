@@ -12,6 +12,7 @@ THREADS=${THREADS:-2}
 reference=$(awk -F'\t' -v f="$(basename $AUDIO)" '$1 == f { print $3 }' Audio/transcripts.tsv)
 machine="$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 hark=.build/release/hark
 stream=($hark stream - --format s16le --model "$MODEL" --threads "$THREADS" --output jsonl ${EXTRA:-})
 
