@@ -81,7 +81,7 @@ struct BenchRunCommand: AsyncParsableCommand {
         let needsASR = tasks.contains("asr") || textSource == .asr
         let needsLLM = tasks.contains("topic") || tasks.contains("mcq")
         let recognizer = needsASR ? WhisperRecognizer(
-            transcriber: Transcriber(model: try WhisperModel.load(from: try ModelRegistry.whisperFolder(model)),
+            transcriber: Transcriber(model: try ModelRegistry.loadWhisper(model),
                                      threads: threads ?? ProcessInfo.processInfo.activeProcessorCount),
             forcedLanguage: language) : nil
         let scorer: LogLikelihoodScorer? = needsLLM ? try await llm.scorer() : nil

@@ -14,11 +14,7 @@ struct CascadeOptions: ParsableArguments {
 
     @OptionGroup var llm: LLMOptions
 
-    @Option(help: "Whisper model name or folder for audio inputs.")
-    var model = "base"
-
-    @Option(help: "Spoken language of the audio (or auto; give it when you know it).")
-    var language = "auto"
+    @OptionGroup var whisper: WhisperOptions
 
     @Flag(help: "Print one JSON object per input.")
     var json = false
@@ -29,9 +25,8 @@ struct CascadeOptions: ParsableArguments {
 
     /// A recognizer that returns each input's n-best transcripts with their average log-probabilities.
     func recognizer() throws -> (String, AudioInputOptions) throws -> [TranscriptHypothesis] {
-        let whisper = WhisperRecognizer(transcriber: Transcriber(model: try WhisperModel.load(from: try ModelRegistry.whisperFolder(model))),
-                                        forcedLanguage: language == "auto" ? nil : language)
-        return { input, audio in try whisper.transcribe(try audio.load(input), language: whisper.forcedLanguage, count: nBest) }
+        let recognizer = WhisperRecognizer(transcriber: Transcriber(model: try whisper.load()), forcedLanguage: whisper.forcedLanguage)
+        return { input, audio in try recognizer.transcribe(try audio.load(input), language: recognizer.forcedLanguage, count: nBest) }
     }
 
     /// One line of JSON with sorted keys, as every command prints it.

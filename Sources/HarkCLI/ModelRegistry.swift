@@ -1,9 +1,14 @@
 // Model names users type (`--model base`) and the folders they mean; a path works too.
 import Foundation
+import Whisper
 
 enum ModelRegistry {
     /// Name -> folder under the model cache, filled by Models/install.sh.
     static let whisper: [(name: String, folder: String)] = [("base", "whisper-base"), ("tiny.en", "whisper-tiny.en")]
+
+    static func loadWhisper(_ nameOrPath: String) throws -> WhisperModel {
+        try WhisperModel.load(from: try whisperFolder(nameOrPath))
+    }
 
     static func whisperFolder(_ nameOrPath: String) throws -> URL {
         if let entry = whisper.first(where: { $0.name == nameOrPath }) {

@@ -28,11 +28,7 @@ struct StreamCommand: ParsableCommand {
     @Argument(help: "'-' for standard input.")
     var input: String
 
-    @Option(help: "Model name (base, tiny.en) or a CTranslate2 Whisper model folder.")
-    var model = "base"
-
-    @Option(help: "Spoken language code (en, es, ...) or auto to detect it from the first speech.")
-    var language = "auto"
+    @OptionGroup var whisper: WhisperOptions
 
     @Option(help: "text (partials rewrite the line on a terminal, finals end it) or jsonl (one event per line).")
     var output: Output = .text
@@ -73,13 +69,12 @@ struct StreamCommand: ParsableCommand {
     func run() throws {
         // A closed stdout shows up as EPIPE from write (handled in EventPrinter), not as a fatal signal.
         signal(SIGPIPE, SIG_IGN)
-        let whisper = try WhisperModel.load(from: try ModelRegistry.whisperFolder(model))
         var options = StreamOptions()
         options.stepSeconds = Double(stepMs) / 1000
         options.endpointSeconds = Double(endpointMs) / 1000
         options.maxUtteranceSeconds = maxUtteranceS
         options.maxBufferSeconds = maxBufferS
-        let decoder = WhisperUtteranceDecoder(model: whisper, threads: threads, language: language == "auto" ? nil : language,
+        let decoder = WhisperUtteranceDecoder(model: try whisper.load(), threads: threads, language: whisper.forcedLanguage,
                                               shortEncoderWindows: shortEncoderWindow)
         let recognizer = StreamRecognizer(decoder: decoder, options: options)
         let printer = EventPrinter(jsonl: output == .jsonl, terminal: isatty(STDOUT_FILENO) == 1)

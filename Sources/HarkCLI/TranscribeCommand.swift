@@ -28,11 +28,7 @@ struct TranscribeCommand: ParsableCommand {
     @Argument(help: "Audio files, .dmel token files (whisper recipe), or '-' for standard input.")
     var inputs: [String]
 
-    @Option(help: "Model name (base, tiny.en) or a CTranslate2 Whisper model folder.")
-    var model = "base"
-
-    @Option(help: "Spoken language code (en, es, ...) or auto to detect it from the first 30 s.")
-    var language = "auto"
+    @OptionGroup var whisper: WhisperOptions
 
     @Option(help: "transcribe, or translate into English.")
     var task: WhisperTask = .transcribe
@@ -89,7 +85,7 @@ struct TranscribeCommand: ParsableCommand {
 
     private var options: DecodingOptions {
         var options = DecodingOptions()
-        options.language = language == "auto" ? nil : language
+        options.language = whisper.forcedLanguage
         options.task = task
         options.beamSize = beamSize
         options.patience = patience
@@ -103,8 +99,7 @@ struct TranscribeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let whisper = try WhisperModel.load(from: try ModelRegistry.whisperFolder(model))
-        let transcriber = Transcriber(model: whisper, threads: threads)
+        let transcriber = Transcriber(model: try whisper.load(), threads: threads)
         var failed = 0
         for input in inputs {
             let stem = input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
