@@ -146,16 +146,16 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         var events: [StreamEvent] = []
         try hypothesize()
         if let event = finalEvent(agreement.insert(segments.flatMap(\.words))) { events.append(event) }
-        if Double(buffer.count) > options.maxBufferSeconds * Self.rate, segments.count > 1 {
+        if bufferIsOverLimit, segments.count > 1 {
             // No agreement came in time: take the complete segments as they are, keeping the last one open.
             let complete = segments.dropLast().reduce(0) { $0 + $1.words.count }
             let forced = max(0, complete - agreement.committed.count)
             if let event = finalEvent(agreement.commitTentative(forced)) { events.append(event) }
         }
         trimCommittedSegments()
-        if Double(buffer.count) > options.maxBufferSeconds * Self.rate {
+        if bufferIsOverLimit {
             events += cutAfterHypothesis()
-            if Double(buffer.count) > options.maxBufferSeconds * Self.rate {
+            if bufferIsOverLimit {
                 events += try closeUtterance()
                 return events
             }
@@ -252,4 +252,6 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
     }
 
     private func seconds(_ samples: Int) -> Double { Double(samples) / Self.rate }
+
+    private var bufferIsOverLimit: Bool { Double(buffer.count) > options.maxBufferSeconds * Self.rate }
 }

@@ -69,14 +69,11 @@ public struct WhisperUtteranceDecoder: UtteranceDecoder {
     /// The previous pass as Whisper wrote it: each segment's text between its start and end timestamps. Most of
     /// it comes out again one step later, and greedy decoding then checks it in one batched pass.
     private func draft(from previous: [TimedText]) -> [Int] {
-        let begin = transcriber.model.tokenizer.specials.timestampBegin
-        func timestamp(_ seconds: Double) -> Int? {
-            let step = Int((seconds / Transcriber.secondsPerTimestep).rounded())
-            return (0...1500).contains(step) ? begin + step : nil
-        }
+        let tokenizer = transcriber.model.tokenizer
         var tokens: [Int] = []
         for segment in previous {
-            guard let start = timestamp(segment.start), let end = timestamp(segment.end), !segment.tokens.isEmpty else { break }
+            guard let start = tokenizer.timestampToken(at: segment.start), let end = tokenizer.timestampToken(at: segment.end),
+                  !segment.tokens.isEmpty else { break }
             tokens += [start] + segment.tokens + [end]
         }
         return tokens

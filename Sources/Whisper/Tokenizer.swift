@@ -72,6 +72,13 @@ public struct WhisperTokenizer: Sendable {
 
     public func isTimestamp(_ token: Int) -> Bool { token >= specials.timestampBegin }
 
+    /// The timestamp token nearest `seconds` into a window (<|0.00|> ... <|30.00|> in steps of 0.02 s), or nil
+    /// outside the window.
+    public func timestampToken(at seconds: Double) -> Int? {
+        let step = Int((seconds / Transcriber.secondsPerTimestep).rounded())
+        return (0...1500).contains(step) ? specials.timestampBegin + step : nil
+    }
+
     /// Text of the ordinary tokens; specials and timestamps are skipped; bytes are joined before UTF-8
     /// decoding so a character split across tokens comes out whole.
     public func decode(_ ids: [Int]) -> String {

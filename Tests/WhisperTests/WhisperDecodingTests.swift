@@ -76,13 +76,13 @@ final class WhisperDecodingTests: XCTestCase {
         options.language = "en"
         let plain = try transcriber.transcribe(audio, options: options)
         XCTAssertEqual(plain.segments.count, 2)
-        let begin = model.tokenizer.specials.timestampBegin
-        let exact = plain.segments.flatMap { segment in
-            [begin + Int((segment.start / 0.02).rounded())] + segment.tokens + [begin + Int((segment.end / 0.02).rounded())]
+        let tokenizer = model.tokenizer
+        let exact = try plain.segments.flatMap { segment in
+            [try XCTUnwrap(tokenizer.timestampToken(at: segment.start))] + segment.tokens + [try XCTUnwrap(tokenizer.timestampToken(at: segment.end))]
         }
         var wrongInTheMiddle = exact
-        wrongInTheMiddle[exact.count / 2] = model.tokenizer.encode(" banana")[0]
-        let otherWords = [begin] + model.tokenizer.encode(" The quick brown fox jumps over the lazy dog.") + [begin + 150]
+        wrongInTheMiddle[exact.count / 2] = tokenizer.encode(" banana")[0]
+        let otherWords = [tokenizer.timestampToken(at: 0)!] + tokenizer.encode(" The quick brown fox jumps over the lazy dog.") + [tokenizer.timestampToken(at: 3)!]
         for draft in [exact, wrongInTheMiddle, otherWords, Array(exact.prefix(5))] {
             options.draft = draft
             let drafted = try transcriber.transcribe(audio, options: options)
