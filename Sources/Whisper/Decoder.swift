@@ -67,7 +67,9 @@ struct Decoder {
 
     /// Runs `tokens[b]` (the same count for every sequence b) after each sequence's cache, extending the caches.
     /// Returns the final-normed hidden state of every token, [sequences * steps, width] (row b * steps + t).
-    func callAsFunction(_ tokens: [[Int]], caches: inout [DecoderCache], memory: CrossMemory) -> Tensor {
+    /// `crossQueries` sees each layer's cross-attention queries, [sequences * steps, width] (for word timings).
+    func callAsFunction(_ tokens: [[Int]], caches: inout [DecoderCache], memory: CrossMemory,
+                        crossQueries: ((_ layer: Int, _ queries: [Float]) -> Void)? = nil) -> Tensor {
         let sequences = tokens.count, steps = tokens[0].count
         // Row (b * steps + t) is token t of sequence b: every linear layer runs on all rows at once.
         var x = Tensor(zeros: [sequences * steps, width])
@@ -98,6 +100,7 @@ struct Decoder {
             // Every sequence attends to the same encoder output without a mask, so all rows go through one
             // product per head: the keys and values are read once per step instead of once per beam.
             let queries = cross.query(cross.norm(x)).data
+            crossQueries?(l, queries)
             let crossMixed = Attention.multiHead(q: queries, k: memory.keys[l], v: memory.values[l],
                                                  queries: x.rows, keys: memory.positions, heads: heads,
                                                  headDim: width / heads)

@@ -33,6 +33,9 @@ public struct DecodingOptions: Sendable {
     public var draft: [Int] = []
     /// At most this many tokens per window (faster-whisper's max_new_tokens); nil allows the reference's 224.
     public var maxNewTokens: Int? = nil
+    /// Time each segment's words (`Segment.words`) from the decoder's cross-attention: one more batched decoder
+    /// pass per window.
+    public var wordTimestamps = false
     /// Seed of the sampler used when fallback raises the temperature above 0.
     public var seed: UInt64 = 0
 

@@ -91,6 +91,12 @@ public struct WhisperTokenizer: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Whether an ordinary token's text begins with a space: where a word starts in space-separated scripts.
+    public func startsWithSpace(_ id: Int) -> Bool {
+        guard id >= 0, id < specials.endOfText, id < tokens.count, let first = tokens[id].first else { return false }
+        return WhisperTokenizer.byteForCharacter[first] == UInt8(ascii: " ")
+    }
+
     /// Token ids of text (for prompts): GPT-2 pre-tokenization, then BPE merges from tokenizer.json.
     public func encode(_ text: String) -> [Int] {
         var ids: [Int] = []

@@ -91,13 +91,25 @@ public struct Transcriber {
             if options.withoutTimestamps && seek + windowFrames < contentFrames {
                 advance = min(advance, coveredFrames(memory: memory, prompt: prompt, startIndex: startIndex, textTokens: best.tokens.count))
             }
+            let textTokens = windowSegments.flatMap(\.tokens)
+            let tokenStarts = options.wordTimestamps
+                ? tokenStartTimes(memory: memory, contentPositions: windowFrames / 2,
+                                  startSequence: prompt[startIndex...].filter { $0 != specials.noTimestamps }, textTokens: textTokens)
+                : []
+            var firstToken = 0
             for segmentTokens in windowSegments {
+                let tokenRange = firstToken..<(firstToken + segmentTokens.tokens.count)
+                firstToken = tokenRange.upperBound
                 let text = tokenizer.decode(segmentTokens.tokens)
                 guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                let words = tokenStarts.isEmpty ? []
+                    : self.words(segmentTokens.tokens, starts: Array(tokenStarts[tokenRange.lowerBound...tokenRange.upperBound]),
+                                 offset: timeOffset)
                 segments.append(Segment(start: segmentTokens.start, end: segmentTokens.end, text: text,
                                         tokens: segmentTokens.tokens, averageLogProbability: best.averageLogProbability,
                                         noSpeechProbability: decoded.noSpeechProbability,
-                                        compressionRatio: compressionRatio(best.text), temperature: decoded.temperature))
+                                        compressionRatio: compressionRatio(best.text), temperature: decoded.temperature,
+                                        words: words))
             }
             for k in nBestTexts.indices {
                 let hypothesis = decoded.hypotheses[min(k, decoded.hypotheses.count - 1)]

@@ -27,9 +27,11 @@ public struct Segment: Equatable, Sendable, Codable {
     public var noSpeechProbability: Float
     public var compressionRatio: Float
     public var temperature: Float
+    /// The words with their times, when `DecodingOptions.wordTimestamps` asked for them.
+    public var words: [TimedWord]
 
     public init(start: Double, end: Double, text: String, tokens: [Int], averageLogProbability: Float,
-                noSpeechProbability: Float, compressionRatio: Float, temperature: Float) {
+                noSpeechProbability: Float, compressionRatio: Float, temperature: Float, words: [TimedWord] = []) {
         self.start = start
         self.end = end
         self.text = text
@@ -38,6 +40,7 @@ public struct Segment: Equatable, Sendable, Codable {
         self.noSpeechProbability = noSpeechProbability
         self.compressionRatio = compressionRatio
         self.temperature = temperature
+        self.words = words
     }
 }
 

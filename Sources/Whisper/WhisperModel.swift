@@ -13,6 +13,8 @@ public final class WhisperModel {
     let suppressedTokens: [Int]
     /// Tokens suppressed at the first sampled position (a blank and end-of-text).
     let suppressedAtBegin: [Int]
+    /// (layer, head) pairs of decoder cross-attention that follow the speech in time, for word timings.
+    let alignmentHeads: [(layer: Int, head: Int)]
     let encoder: Encoder
     let decoder: Decoder
 
@@ -51,13 +53,20 @@ public final class WhisperModel {
         suppressedTokens = Array(Set(config.suppressIDs + [s.transcribe, s.translate, s.startOfTranscript, s.startOfPrevious,
                                                            s.startOfLM, s.noSpeech].filter { $0 >= 0 })).sorted()
         suppressedAtBegin = config.suppressIDsBegin
+        // Without the list (older conversions), openai-whisper's default: every head of the upper half of the layers.
+        let layers = decoder.layers.count
+        alignmentHeads = config.alignmentHeads?.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
+            ?? (layers / 2..<layers).flatMap { layer in (0..<decoderHeads).map { (layer, $0) } }
     }
 
     private struct Config: Decodable {
         let suppressIDs: [Int]
         let suppressIDsBegin: [Int]
+        let alignmentHeads: [[Int]]?
 
-        enum CodingKeys: String, CodingKey { case suppressIDs = "suppress_ids", suppressIDsBegin = "suppress_ids_begin" }
+        enum CodingKeys: String, CodingKey {
+            case suppressIDs = "suppress_ids", suppressIDsBegin = "suppress_ids_begin", alignmentHeads = "alignment_heads"
+        }
     }
 
     private static func readConfig(_ folder: URL) throws -> Config {

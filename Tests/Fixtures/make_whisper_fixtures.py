@@ -119,8 +119,38 @@ def long_form_gaps():
         json.dump(out, f, ensure_ascii=False, indent=1)
 
 
+def word_alignment():
+    """CTranslate2's align() (the DTW over alignment-head cross-attention that faster-whisper's word_timestamps
+    uses) on the first window of two recordings: each text token's start time, before faster-whisper's
+    duration and punctuation heuristics."""
+    fw = WhisperModel(os.path.join(MODELS, "whisper-base"), device="cpu", compute_type="float32", cpu_threads=2)
+    model = fw.model
+    out = {}
+    for name in ("jfk.flac", "asterisk-en-demo-instruct.flac"):
+        audio = load_audio(name)
+        segments, _ = fw.transcribe(audio[:30 * 16000], language="en", beam_size=1, temperature=0.0,
+                                    without_timestamps=True, condition_on_previous_text=False, vad_filter=False)
+        tokens = [t for s in segments for t in s.tokens if t < 50257]
+        features = FeatureExtractor()(audio)
+        content = min(3000, features.shape[1] - 1)
+        window = np.zeros((80, 3000), dtype=np.float32)
+        window[:, :content] = features[:, :content]
+        encoded = model.encode(ctranslate2.StorageView.from_array(window[None]), to_cpu=True)
+        result = model.align(encoded, [50258, 50259, 50359], [tokens], content, median_filter_width=7)[0]
+        text_indices = np.array([p[0] for p in result.alignments])
+        time_indices = np.array([p[1] for p in result.alignments])
+        jumps = np.pad(np.diff(text_indices), (1, 0), constant_values=1).astype(bool)
+        starts = (time_indices[jumps] / 50.0).round(2).tolist()
+        out[name] = {"tokens": tokens, "content_frames": int(content), "token_starts": starts}
+        print(name, len(tokens), "tokens; starts", starts[:8], "...", starts[-3:])
+    with open(os.path.join(OUT, "word-alignment.json"), "w") as f:
+        json.dump(out, f, indent=1)
+
+
 if __name__ == "__main__":
-    what = sys.argv[1:] or ["internals", "transcripts", "gaps", "tokenizer"]
+    what = sys.argv[1:] or ["internals", "transcripts", "gaps", "tokenizer", "alignment"]
+    if "alignment" in what:
+        word_alignment()
     if "tokenizer" in what:
         tokenizer_ids()
     if "gaps" in what:
