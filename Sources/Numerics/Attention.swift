@@ -65,14 +65,18 @@ public enum Attention {
             let row = i * keys
             let last = causalOffset.map { min(keys, $0 + i + 1) } ?? keys
             let first = window.map { max(0, last - $0) } ?? 0
-            var maxValue = -Float.infinity
-            for j in first..<last { maxValue = max(maxValue, p[row + j]) }
-            var sum: Float = 0
-            for j in first..<last { let e = expf(p[row + j] - maxValue); p[row + j] = e; sum += e }
-            let inverse = 1 / sum
-            // Separate tight loops over the visible keys, so they vectorize; masked keys get exactly 0.
-            for j in first..<last { p[row + j] *= inverse }
-            if halfPrecision { for j in first..<last { p[row + j] = HalfPrecision.rounded(p[row + j]) } }
+            if halfPrecision {
+                // llama.cpp's path: libm's expf and a running sum, as the Gemma comparisons were measured with.
+                var maxValue = -Float.infinity
+                for j in first..<last { maxValue = max(maxValue, p[row + j]) }
+                var sum: Float = 0
+                for j in first..<last { let e = expf(p[row + j] - maxValue); p[row + j] = e; sum += e }
+                let inverse = 1 / sum
+                for j in first..<last { p[row + j] *= inverse }
+                for j in first..<last { p[row + j] = HalfPrecision.rounded(p[row + j]) }
+            } else {
+                Vector.softmax(p.baseAddress! + row + first, count: last - first)
+            }
             for j in 0..<first { p[row + j] = 0 }
             for j in last..<keys { p[row + j] = 0 }
         }

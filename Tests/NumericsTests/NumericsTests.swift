@@ -41,6 +41,27 @@ final class NumericsTests: XCTestCase {
         for (a, b) in zip(approx, expectedTanh) { XCTAssertEqual(a, b, accuracy: 1e-6) }
     }
 
+    /// The vectorizable exponential and error function against libm over their whole useful range.
+    func testPolynomialExponentialAndErrorFunctionMatchLibm() {
+        var worstExponential: Float = 0
+        for step in 0..<1_000_000 {
+            let x = -87.3 + Float(step) * (87.3 + 88.3) / 1_000_000
+            worstExponential = max(worstExponential, abs(Vector.exponential(x) - expf(x)) / expf(x))
+        }
+        XCTAssertLessThan(worstExponential, 2e-7)
+        XCTAssertEqual(Vector.exponential(-.infinity), 0)
+        XCTAssertEqual(Vector.exponential(-100), 0)
+        XCTAssertEqual(Vector.exponential(0), 1)
+        var worstError: Float = 0
+        for step in 0..<1_000_000 {
+            let x = -8 + Float(step) * 16 / 1_000_000
+            worstError = max(worstError, abs(Vector.errorFunction(x) - erff(x)))
+        }
+        XCTAssertLessThan(worstError, 6e-7)
+        XCTAssertEqual(Vector.errorFunction(10), 1)
+        XCTAssertEqual(Vector.errorFunction(-10), -1)
+    }
+
     func testHalfBitsDecodeNormalsSubnormalsAndSpecials() {
         XCTAssertEqual(HalfPrecision.float(fromHalfBits: 0x3C00), 1.0)
         XCTAssertEqual(HalfPrecision.float(fromHalfBits: 0xC000), -2.0)
