@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Streaming latency and accuracy: `hark stream` on a real recording piped as fast as possible and paced at real
 # time, against the batch transcript of the same file; optionally an hour of audio for resident memory.
-# Usage: [MODEL=base THREADS=2 EXTRA="--short-encoder-window"] Benchmarks/stream/bench_stream.sh [--hour]   (writes Benchmarks/results/stream.md)
+# Usage: [MODEL=base THREADS=2 EXTRA="--short-encoder-window" WORK=dir] Benchmarks/stream/bench_stream.sh [--hour]   (writes Benchmarks/results/stream.md)
 # --hour adds Benchmarks/stream/memory_hour.sh's resident-memory figure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,8 +11,8 @@ MODEL=${MODEL:-base}
 THREADS=${THREADS:-2}
 reference=$(awk -F'\t' -v f="$(basename $AUDIO)" '$1 == f { print $3 }' Audio/transcripts.tsv)
 machine="$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# WORK=dir keeps the transcripts and event logs there for a closer look.
+if [ -n "${WORK:-}" ]; then work=$WORK; mkdir -p "$work"; else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
 hark=.build/release/hark
 stream=($hark stream - --format s16le --model "$MODEL" --threads "$THREADS" --output jsonl ${EXTRA:-})
 

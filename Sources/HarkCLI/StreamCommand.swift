@@ -45,6 +45,9 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Audio kept for re-decoding, in seconds: past this, the complete segments of the latest hypothesis are committed as they are (shorter: cheaper passes, fewer words confirmed by agreement).")
     var maxBufferS: Double = 25
 
+    @Option(help: "Once this much audio is buffered, cut it right after the committed words (Whisper's word timings), in seconds.")
+    var trimAfterS: Double = 4
+
     @Option(help: "Threads for matrix products (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -64,6 +67,7 @@ struct StreamCommand: ParsableCommand {
         guard endpointMs >= 100 else { throw ValidationError("--endpoint-ms must be at least 100") }
         guard maxUtteranceS >= 1 else { throw ValidationError("--max-utterance-s must be at least 1") }
         guard (2...28).contains(maxBufferS) else { throw ValidationError("--max-buffer-s must be between 2 and 28") }
+        guard trimAfterS >= 0 else { throw ValidationError("--trim-after-s must not be negative") }
     }
 
     func run() throws {
@@ -74,6 +78,7 @@ struct StreamCommand: ParsableCommand {
         options.endpointSeconds = Double(endpointMs) / 1000
         options.maxUtteranceSeconds = maxUtteranceS
         options.maxBufferSeconds = maxBufferS
+        options.wordTrimSeconds = trimAfterS
         let decoder = WhisperUtteranceDecoder(model: try whisper.load(), threads: threads, language: whisper.forcedLanguage,
                                               shortEncoderWindows: shortEncoderWindow)
         let recognizer = StreamRecognizer(decoder: decoder, options: options)

@@ -27,6 +27,9 @@ public struct StreamOptions: Sendable {
     /// The buffer is cut before reaching Whisper's 30-s window: if no committed segment end allows a trim by
     /// then, the complete segments of the latest hypothesis are committed and cut away.
     public var maxBufferSeconds = 25.0
+    /// Once the buffer holds this much audio, it is cut right after its committed words when the recognizer timed
+    /// them (Whisper's word timings), so each pass decodes mostly new speech.
+    public var wordTrimSeconds = 4.0
     /// Words of committed text fed back as the prompt.
     public var promptWords = 60
     public var vad = VADParameters()
@@ -53,8 +56,9 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
     private var samplesSeen = 0
     private var silentSamples = 0
     private var samplesSinceDecode = 0
-    /// Segments of the latest hypothesis, with the words of each.
-    private var segments: [(text: TimedText, words: [String])] = []
+    /// Segments of the latest hypothesis, and all their words in order.
+    private var segments: [TimedText] = []
+    private var words: [HypothesisWord] = []
     private var history: [String] = []
     private var lastPartial = ""
     /// Wall time of each decode pass, for `--stats`.
@@ -124,19 +128,21 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         samplesSinceDecode = buffer.count
         agreement = LocalAgreement()
         segments = []
+        words = []
         lastPartial = ""
     }
 
     private func closeUtterance() throws -> [StreamEvent] {
         var events: [StreamEvent] = []
         try hypothesize()
-        let agreed = agreement.insert(segments.flatMap(\.words))
+        let agreed = agreement.insert(words.map(\.text))
         let rest = agreement.commitTentative(agreement.tentative.count)
         if let event = finalEvent(agreed + rest) { events.append(event) }
         events.append(StreamEvent(kind: .endOfUtterance, start: seconds(bufferStart), end: seconds(samplesSeen), text: ""))
         inUtterance = false
         buffer = []
         segments = []
+        words = []
         agreement = LocalAgreement()
         return events
     }
@@ -145,14 +151,14 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
     private func step() throws -> [StreamEvent] {
         var events: [StreamEvent] = []
         try hypothesize()
-        if let event = finalEvent(agreement.insert(segments.flatMap(\.words))) { events.append(event) }
+        if let event = finalEvent(agreement.insert(words.map(\.text))) { events.append(event) }
         if bufferIsOverLimit, segments.count > 1 {
             // No agreement came in time: take the complete segments as they are, keeping the last one open.
-            let complete = segments.dropLast().reduce(0) { $0 + $1.words.count }
+            let complete = words.filter { $0.segment < segments.count - 1 }.count
             let forced = max(0, complete - agreement.committed.count)
             if let event = finalEvent(agreement.commitTentative(forced)) { events.append(event) }
         }
-        trimCommittedSegments()
+        trimCommitted()
         if bufferIsOverLimit {
             events += cutAfterHypothesis()
             if bufferIsOverLimit {
@@ -163,7 +169,7 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         let partial = agreement.tentative.joined(separator: " ")
         if partial != lastPartial {
             lastPartial = partial
-            let start = segments.last.map { seconds(bufferStart) + $0.text.start } ?? seconds(bufferStart)
+            let start = segments.last.map { seconds(bufferStart) + $0.start } ?? seconds(bufferStart)
             events.append(StreamEvent(kind: .partial, start: start, end: seconds(bufferStart + buffer.count), text: partial))
         }
         return events
@@ -175,9 +181,8 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         // and Whisper then continues after them instead of transcribing them again.
         let prompt = history.dropLast(agreement.committed.count).suffix(options.promptWords).joined(separator: " ")
         let started = Date()
-        segments = try decoder.decode(buffer, prompt: prompt, previous: segments.map(\.text)).map { segment in
-            (segment, segment.text.split(separator: " ").map(String.init))
-        }
+        segments = try decoder.decode(buffer, prompt: prompt, previous: segments)
+        words = HypothesisWord.words(of: segments)
         decodeCost.add(Date().timeIntervalSince(started))
     }
 
@@ -186,72 +191,129 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
     /// buffer, since no pass has transcribed it yet.
     private func cutAfterHypothesis() -> [StreamEvent] {
         let event = finalEvent(agreement.commitTentative(agreement.tentative.count))
-        let samples = min(buffer.count, max(0, Int((segments.last?.text.end ?? 0) * Self.rate)))
+        let samples = min(buffer.count, max(0, Int((segments.last?.end ?? 0) * Self.rate)))
         buffer.removeFirst(samples)
         bufferStart += samples
         agreement = LocalAgreement()
         segments = []
+        words = []
         return event.map { [$0] } ?? []
     }
 
-    /// Drops the audio of the leading segments whose words are all committed, but never the latest segment,
-    /// whose end time may still move: Whisper places a segment end well once speech continues after it.
-    private func trimCommittedSegments() {
-        var words = 0
-        var cut: (seconds: Double, words: Int, segments: Int)?
-        for (index, segment) in segments.dropLast().enumerated() {
-            words += segment.words.count
-            guard words <= agreement.committed.count else { break }
-            cut = (segment.text.end, words, index + 1)
+    /// Drops the audio of committed words. With timed words and a buffer of `wordTrimSeconds` or more, the cut is
+    /// right after the last committed word, if a word follows it (a word's end is where the next one starts).
+    /// Otherwise it is at the end of the leading segments whose words are all committed, but never of the latest
+    /// segment, whose end time may still move: Whisper places a segment end well once speech continues after it.
+    private func trimCommitted() {
+        let committed = min(agreement.committed.count, words.count)
+        guard committed > 0 else { return }
+        if committed < words.count, words[committed - 1].isAligned,
+           Double(buffer.count) >= options.wordTrimSeconds * Self.rate {
+            cut(at: words[committed - 1].end, words: committed)
+            return
         }
-        guard let cut else { return }
-        let samples = min(buffer.count, Int(cut.seconds * Self.rate))
+        var count = 0
+        var end: Double?
+        for (index, segment) in segments.dropLast().enumerated() {
+            let inSegment = words.filter { $0.segment == index }.count
+            guard count + inSegment <= committed else { break }
+            count += inSegment
+            end = segment.end
+        }
+        if let end { cut(at: end, words: count) }
+    }
+
+    /// Drops the buffer's first `seconds` and the hypothesis' first `count` words, which that audio held.
+    private func cut(at seconds: Double, words count: Int) {
+        let samples = min(buffer.count, max(0, Int(seconds * Self.rate)))
+        let shift = Double(samples) / Self.rate
         buffer.removeFirst(samples)
         bufferStart += samples
-        agreement.forget(first: cut.words)
-        segments.removeFirst(cut.segments)
-        for index in segments.indices {
-            segments[index].text.start -= cut.seconds
-            segments[index].text.end -= cut.seconds
+        agreement.forget(first: count)
+        var dropped = count
+        var kept: [TimedText] = []
+        for var segment in segments {
+            let inSegment = HypothesisWord.words(of: [segment]).count
+            if dropped >= inSegment {
+                dropped -= inSegment
+                continue
+            }
+            if dropped > 0 {
+                // Cut inside this segment (timed words only): it now starts at its first kept word.
+                segment.words.removeFirst(dropped)
+                segment.tokens = segment.words.flatMap(\.tokens)
+                segment.text = " " + segment.words.map(\.text).joined(separator: " ")
+                segment.start = segment.words[0].start
+                dropped = 0
+            }
+            segment.start = max(0, segment.start - shift)
+            segment.end = max(segment.start, segment.end - shift)
+            for index in segment.words.indices {
+                segment.words[index].start = max(0, segment.words[index].start - shift)
+                segment.words[index].end = max(0, segment.words[index].end - shift)
+            }
+            kept.append(segment)
         }
+        segments = kept
+        words = HypothesisWord.words(of: segments)
     }
 
     // MARK: Events
 
-    /// A final event for words just committed, timed by interpolating within their segments by characters.
-    private func finalEvent(_ words: [String]) -> StreamEvent? {
-        guard !words.isEmpty else { return nil }
-        history += words
+    /// A final event for words just committed, timed by the hypothesis' words.
+    private func finalEvent(_ committedWords: [String]) -> StreamEvent? {
+        guard !committedWords.isEmpty else { return nil }
+        history += committedWords
         let kept = options.promptWords + agreement.committed.count
         if history.count > kept { history.removeFirst(history.count - kept) }
         let lastIndex = agreement.committed.count - 1
-        let firstIndex = lastIndex - words.count + 1
+        let firstIndex = lastIndex - committedWords.count + 1
         return StreamEvent(kind: .final, start: seconds(bufferStart) + wordTime(firstIndex, end: false),
-                           end: seconds(bufferStart) + wordTime(lastIndex, end: true), text: words.joined(separator: " "))
+                           end: seconds(bufferStart) + wordTime(lastIndex, end: true), text: committedWords.joined(separator: " "))
     }
 
     /// Where word `index` of the hypothesis starts or ends within the buffer, in seconds; Whisper's last
     /// timestamp can lie past the audio.
     private func wordTime(_ index: Int, end: Bool) -> Double {
-        min(interpolatedWordTime(index, end: end), Double(buffer.count) / Self.rate)
-    }
-
-    private func interpolatedWordTime(_ index: Int, end: Bool) -> Double {
-        var first = 0
-        for segment in segments {
-            if index < first + segment.words.count {
-                let local = index - first
-                let characters = segment.words.map { $0.count + 1 }
-                let before = characters.prefix(end ? local + 1 : local).reduce(0, +)
-                let fraction = Double(before) / Double(max(1, characters.reduce(0, +)))
-                return segment.text.start + fraction * (segment.text.end - segment.text.start)
-            }
-            first += segment.words.count
-        }
-        return segments.last?.text.end ?? Double(buffer.count) / Self.rate
+        let bufferSeconds = Double(buffer.count) / Self.rate
+        guard words.indices.contains(index) else { return min(segments.last?.end ?? bufferSeconds, bufferSeconds) }
+        return min(end ? words[index].end : words[index].start, bufferSeconds)
     }
 
     private func seconds(_ samples: Int) -> Double { Double(samples) / Self.rate }
 
     private var bufferIsOverLimit: Bool { Double(buffer.count) > options.maxBufferSeconds * Self.rate }
+}
+
+/// A word of a hypothesis: its text, where it lies in the buffer, and which segment holds it.
+struct HypothesisWord {
+    let text: String
+    let start: Double
+    let end: Double
+    let segment: Int
+    /// Timed by the recognizer; otherwise interpolated within its segment by characters.
+    let isAligned: Bool
+
+    static func words(of segments: [TimedText]) -> [HypothesisWord] {
+        var words: [HypothesisWord] = []
+        for (index, segment) in segments.enumerated() {
+            if !segment.words.isEmpty {
+                words += segment.words.map {
+                    HypothesisWord(text: $0.text, start: $0.start, end: $0.end, segment: index, isAligned: true)
+                }
+                continue
+            }
+            let texts = segment.text.split(separator: " ").map(String.init)
+            let characters = texts.map { $0.count + 1 }
+            let total = Double(max(1, characters.reduce(0, +)))
+            var before = 0
+            for (text, count) in zip(texts, characters) {
+                let start = segment.start + Double(before) / total * (segment.end - segment.start)
+                before += count
+                let end = segment.start + Double(before) / total * (segment.end - segment.start)
+                words.append(HypothesisWord(text: text, start: start, end: end, segment: index, isAligned: false))
+            }
+        }
+        return words
+    }
 }

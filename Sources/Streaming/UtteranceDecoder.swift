@@ -9,12 +9,15 @@ public struct TimedText: Equatable, Sendable {
     public var text: String
     /// The recognizer's own tokens for the text, if it has them (Whisper's, without timestamps).
     public var tokens: [Int]
+    /// The words with their own times, if the recognizer aligns them (same time base as the segment).
+    public var words: [TimedWord]
 
-    public init(start: Double, end: Double, text: String, tokens: [Int] = []) {
+    public init(start: Double, end: Double, text: String, tokens: [Int] = [], words: [TimedWord] = []) {
         self.start = start
         self.end = end
         self.text = text
         self.tokens = tokens
+        self.words = words
     }
 }
 
@@ -48,6 +51,8 @@ public struct WhisperUtteranceDecoder: UtteranceDecoder {
         options.temperatures = [0]
         options.conditionOnPreviousText = true
         options.shortEncoderWindows = shortEncoderWindows
+        // Word ends let the stream cut its buffer right after the committed words, inside a segment.
+        options.wordTimestamps = true
         self.options = options
     }
 
@@ -63,7 +68,7 @@ public struct WhisperUtteranceDecoder: UtteranceDecoder {
         let kept = result.segments.prefix {
             $0.compressionRatio <= Self.maxCompressionRatio && transcriber.compressionRatio($0.text) <= Self.maxCompressionRatio
         }
-        return kept.map { TimedText(start: $0.start, end: $0.end, text: $0.text, tokens: $0.tokens) }
+        return kept.map { TimedText(start: $0.start, end: $0.end, text: $0.text, tokens: $0.tokens, words: $0.words) }
     }
 
     /// The previous pass as Whisper wrote it: each segment's text between its start and end timestamps. Most of
