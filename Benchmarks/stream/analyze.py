@@ -59,13 +59,30 @@ for event, arrival in zip(paced, arrivals):
         for w in words(event["text"]):
             stream_words.append(w)
             stream_arrivals.append(arrival)
-matcher = difflib.SequenceMatcher(a=batch_words, b=stream_words, autojunk=False)
-delays = [stream_arrivals[block.b + k] - batch_ends[block.a + k]
-          for block in matcher.get_matching_blocks() for k in range(block.size)]
+def delays_after(reference_words, reference_ends):
+    matcher = difflib.SequenceMatcher(a=reference_words, b=stream_words, autojunk=False)
+    return [stream_arrivals[block.b + k] - reference_ends[block.a + k]
+            for block in matcher.get_matching_blocks() for k in range(block.size)]
+
+delays = delays_after(batch_words, batch_ends)
 if delays:
     q = np.percentile(delays, [50, 95])
     print(f"- final-emission delay after each word's end ({len(delays)} of {len(batch_words)} batch words matched): "
           f"p50 {q[0]:.2f} s, p95 {q[1]:.2f} s, max {max(delays):.2f} s")
+
+# The same with the batch transcript's own word timings (`hark transcribe --word-timestamps`), when it has them:
+# word ends from the alignment heads instead of interpolation by characters within a segment.
+timed_words, timed_ends = [], []
+for segment in batch["segments"]:
+    for word in segment.get("words", []):
+        for piece in words(word["word"]):
+            timed_words.append(piece)
+            timed_ends.append(word["end"])
+timed = delays_after(timed_words, timed_ends) if timed_words else []
+if timed:
+    q = np.percentile(timed, [50, 95])
+    print(f"- the same against the batch transcript's word timings ({len(timed)} of {len(timed_words)} words matched): "
+          f"p50 {q[0]:.2f} s, p95 {q[1]:.2f} s, max {max(timed):.2f} s")
 
 samples, rate = soundfile.read(audio, dtype="float32", always_2d=True)
 mono = samples.mean(axis=1)

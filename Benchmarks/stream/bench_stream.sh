@@ -16,7 +16,7 @@ if [ -n "${WORK:-}" ]; then work=$WORK; mkdir -p "$work"; else work=$(mktemp -d)
 hark=.build/release/hark
 stream=($hark stream - --format s16le --model "$MODEL" --threads "$THREADS" --output jsonl ${EXTRA:-})
 
-$hark transcribe --model "$MODEL" --language en --beam-size 1 --threads "$THREADS" -o "$work" --output-format json "$AUDIO" 2>/dev/null
+$hark transcribe --model "$MODEL" --language en --beam-size 1 --word-timestamps --threads "$THREADS" -o "$work" --output-format json "$AUDIO" 2>/dev/null
 python3 Benchmarks/stream/pace.py "$AUDIO" --fast | "${stream[@]}" --stats > "$work/fast.jsonl" 2> "$work/fast.stats"
 python3 Benchmarks/stream/pace.py "$AUDIO" --start-file "$work/start" | "${stream[@]}" \
     | python3 Benchmarks/stream/stamp.py > "$work/paced.tsv"
@@ -32,11 +32,11 @@ cat > Benchmarks/results/stream.md <<MD
 - date: $(date -u +%Y-%m-%dT%H:%MZ)
 - machine: $machine; shared with other agents' builds and tests, so the figures are pessimistic
 - command: \`Benchmarks/stream/bench_stream.sh $hour\` (MODEL=$MODEL THREADS=$THREADS EXTRA="${EXTRA:-}")
-- audio: $AUDIO ($(soxi -D "$AUDIO" 2>/dev/null || echo 73.3) s of real speech), model Whisper $MODEL, greedy, $THREADS threads, --step-ms 1000, --endpoint-ms 800
+- audio: $AUDIO ($(soxi -D "$AUDIO" 2>/dev/null || echo 73.3) s of real speech), model Whisper $MODEL, greedy, $THREADS threads, stream options: defaults (--step-ms 1000, --endpoint-ms 800, encoder window: the buffer padded to whole seconds, at least 10 s) plus \`${EXTRA:-}\`
 - paced: Benchmarks/stream/pace.py writes 20-ms chunks at real time; each event is stamped when it reaches the reader
 
 $figures
-- per-step cost (piped as fast as possible): $(tail -n 1 "$work/fast.stats"); each pass is one encoder run plus one greedy decode, on a padded 30-s window unless EXTRA="--short-encoder-window"
+- per-step cost (piped as fast as possible): $(tail -n 1 "$work/fast.stats"); each pass is one encoder run plus one greedy decode and the word alignment
 $memory
 MD
 cat Benchmarks/results/stream.md

@@ -51,8 +51,8 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Threads for matrix products (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Flag(help: "Pad the encoder's input only to the buffer (at least 10 s), not to Whisper's 30-s window: passes cost less, text is less accurate.")
-    var shortEncoderWindow = false
+    @Flag(inversion: .prefixedNo, help: "Pad the encoder's input only to the buffer (at least 10 s), not to Whisper's 30-s window: a pass costs about a third (base, 2 cores: 0.4 s against 1.4 s). With the buffer cut after committed words it measured as accurate as the 30-s window.")
+    var shortEncoderWindow = true
 
     @Flag(help: "At the end, print the number of decode passes and their mean and longest wall time on stderr.")
     var stats = false

@@ -48,6 +48,9 @@ struct TranscribeCommand: ParsableCommand {
     @Flag(help: "Decode without timestamp tokens (one segment per 30-s window).")
     var noTimestamps = false
 
+    @Flag(help: "Time each word (JSON output gets a words list per segment): the DTW over the alignment heads' cross-attention that faster-whisper's word_timestamps uses, without its duration heuristics (a word before a pause ends where the next begins); one more decoder pass per window.")
+    var wordTimestamps = false
+
     @Flag(help: "Do not feed the previous window's text as a prompt.")
     var noConditionOnPreviousText = false
 
@@ -92,6 +95,7 @@ struct TranscribeCommand: ParsableCommand {
         options.lengthPenalty = lengthPenalty
         if noFallback { options.temperatures = [0] }
         options.withoutTimestamps = noTimestamps
+        options.wordTimestamps = wordTimestamps
         options.conditionOnPreviousText = !noConditionOnPreviousText
         options.initialPrompt = prompt
         options.nBest = nBest

@@ -56,6 +56,20 @@ public struct LocalAgreement: Sendable {
         return committed.count
     }
 
+    /// How many of the first `fresh` words repeat the end of `history`: the longest run of two or more words
+    /// that both end `history` and begin `fresh`. Whisper sometimes transcribes a stretch twice when its audio is
+    /// still in the buffer after the words were committed (seen at the end of a stream: "... from the PBX. you
+    /// can press the pound key to disconnect from the PBX."); a person rarely repeats several words verbatim.
+    public static func repeatedPrefixLength(of fresh: [String], after history: [String]) -> Int {
+        let longest = min(fresh.count, history.count)
+        guard longest >= 2 else { return 0 }
+        for length in stride(from: longest, through: 2, by: -1)
+        where fresh.prefix(length).map(key) == history.suffix(length).map(key) {
+            return length
+        }
+        return 0
+    }
+
     /// Words are the same when their letters and digits are, whatever the case and punctuation.
     static func key(_ word: String) -> String {
         String(word.lowercased().filter { $0.isLetter || $0.isNumber })

@@ -150,8 +150,7 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
     /// One LocalAgreement round: decode, commit what two hypotheses agree on, show the rest, trim.
     private func step() throws -> [StreamEvent] {
         var events: [StreamEvent] = []
-        try hypothesize()
-        if let event = finalEvent(agreement.insert(words.map(\.text))) { events.append(event) }
+        if try hypothesize(), let event = finalEvent(agreement.insert(words.map(\.text))) { events.append(event) }
         if bufferIsOverLimit, segments.count > 1 {
             // No agreement came in time: take the complete segments as they are, keeping the last one open.
             let complete = words.filter { $0.segment < segments.count - 1 }.count
@@ -175,15 +174,23 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         return events
     }
 
-    private func hypothesize() throws {
+    /// Decodes the buffer. Returns false, keeping the previous hypothesis, when the pass heard nothing in a
+    /// buffer that held words: the buffer still holds that speech, so the pass failed (Whisper's no-speech gate
+    /// on a few words in a padded window, or a repetition loop that was dropped). Taking it would lose the
+    /// words at the end of an utterance.
+    @discardableResult
+    private func hypothesize() throws -> Bool {
         samplesSinceDecode = 0
         // Only text whose audio is gone: words still in the buffer would be in the prompt and the audio both,
         // and Whisper then continues after them instead of transcribing them again.
         let prompt = history.dropLast(agreement.committed.count).suffix(options.promptWords).joined(separator: " ")
         let started = Date()
-        segments = try decoder.decode(buffer, prompt: prompt, previous: segments)
-        words = HypothesisWord.words(of: segments)
+        let hypothesis = try decoder.decode(buffer, prompt: prompt, previous: segments)
         decodeCost.add(Date().timeIntervalSince(started))
+        if hypothesis.isEmpty && !words.isEmpty { return false }
+        segments = hypothesis
+        words = HypothesisWord.words(of: segments)
+        return true
     }
 
     /// The buffer is still too long: the hypothesis is one long segment, or the pass stopped before the end of
@@ -201,15 +208,19 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
     }
 
     /// Drops the audio of committed words. With timed words and a buffer of `wordTrimSeconds` or more, the cut is
-    /// right after the last committed word, if a word follows it (a word's end is where the next one starts).
-    /// Otherwise it is at the end of the leading segments whose words are all committed, but never of the latest
-    /// segment, whose end time may still move: Whisper places a segment end well once speech continues after it.
+    /// before the last committed word (a word's start is where the previous one ends), if a word follows it: that
+    /// word stays in the buffer, committed, so a cut a little late (word times are only as good as the attention
+    /// they come from) clips a word already final, and the next pass starts on speech it has context for. A cut
+    /// right after the last committed word left a word's tail at the buffer's start, and Whisper made up words
+    /// for it. Otherwise the cut is at the end of the leading segments whose words are all committed, but never
+    /// of the latest segment, whose end time may still move: Whisper places a segment end well once speech
+    /// continues after it.
     private func trimCommitted() {
         let committed = min(agreement.committed.count, words.count)
         guard committed > 0 else { return }
-        if committed < words.count, words[committed - 1].isAligned,
+        if committed >= 2, committed < words.count, words[committed - 2].isAligned,
            Double(buffer.count) >= options.wordTrimSeconds * Self.rate {
-            cut(at: words[committed - 1].end, words: committed)
+            cut(at: words[committed - 2].end, words: committed - 1)
             return
         }
         var count = 0
@@ -261,7 +272,9 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
     // MARK: Events
 
     /// A final event for words just committed, timed by the hypothesis' words.
-    private func finalEvent(_ committedWords: [String]) -> StreamEvent? {
+    /// Words that only repeat the text committed just before them are dropped.
+    private func finalEvent(_ newlyCommitted: [String]) -> StreamEvent? {
+        let committedWords = Array(newlyCommitted.dropFirst(LocalAgreement.repeatedPrefixLength(of: newlyCommitted, after: history)))
         guard !committedWords.isEmpty else { return nil }
         history += committedWords
         let kept = options.promptWords + agreement.committed.count

@@ -29,10 +29,11 @@ public protocol UtteranceDecoder {
 }
 
 /// Whisper, greedy with timestamps: the stream re-decodes every step, so each pass must be one encoder run and
-/// one greedy decode. By default the encoder sees a padded 30-s window, so a pass costs the same whatever the
-/// buffer's length; with `shortEncoderWindows` it sees the buffer padded to whole seconds (at least 10 s), so a
-/// pass costs in proportion to the buffer (tiny.en on Audio/jfk.flac: 0.40 s a pass against 2.43 s) but Whisper,
-/// trained on 30-s windows, ends some passes early (tiny.en lost a 20-word stretch of the benchmark recording).
+/// one greedy decode. With `shortEncoderWindows` the encoder sees the buffer padded to whole seconds (at least
+/// 10 s), so a pass costs in proportion to the buffer (tiny.en on Audio/jfk.flac: 0.40 s a pass against 2.43 s);
+/// Whisper, trained on 30-s windows, then ends some passes early on long buffers (tiny.en lost a 20-word stretch
+/// of the benchmark recording when the buffer was only cut at segment ends), which the stream's cuts after
+/// committed words avoid by keeping the buffer short. Without it the encoder sees a padded 30-s window.
 /// Whisper's no-speech probability gates each pass (the Transcriber drops a window whose no-speech
 /// probability is above 0.6 unless its text is likely), and segments whose text compresses too well
 /// (repetition loops) are dropped instead of falling back to sampling, which would cost more passes. The previous

@@ -43,6 +43,11 @@ private struct JSONTranscript: Encodable {
     struct JSONSegment: Encodable {
         let id: Int, start: Double, end: Double, text: String, tokens: [Int]
         let avg_logprob: Float, no_speech_prob: Float, compression_ratio: Float, temperature: Float
+        /// Only with --word-timestamps (left out of the document otherwise).
+        let words: [JSONWord]?
+    }
+    struct JSONWord: Encodable {
+        let word: String, start: Double, end: Double
     }
     struct JSONHypothesis: Encodable {
         let text: String, tokens: [Int], logprob: Float, avg_logprob: Float
@@ -61,7 +66,8 @@ private struct JSONTranscript: Encodable {
         duration = t.duration
         segments = t.segments.enumerated().map { i, s in
             JSONSegment(id: i, start: s.start, end: s.end, text: s.text, tokens: s.tokens, avg_logprob: s.averageLogProbability,
-                        no_speech_prob: s.noSpeechProbability, compression_ratio: s.compressionRatio, temperature: s.temperature)
+                        no_speech_prob: s.noSpeechProbability, compression_ratio: s.compressionRatio, temperature: s.temperature,
+                        words: s.words.isEmpty ? nil : s.words.map { JSONWord(word: $0.text, start: $0.start, end: $0.end) })
         }
         n_best = t.nBest.map { JSONHypothesis(text: $0.text, tokens: $0.tokens, logprob: $0.logProbability, avg_logprob: $0.averageLogProbability) }
     }

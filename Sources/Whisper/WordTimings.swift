@@ -77,7 +77,9 @@ extension Transcriber {
             let tokens = Array(textTokens[start..<end])
             let text = tokenizer.decode(tokens).trimmingCharacters(in: .whitespaces)
             guard !text.isEmpty else { continue }
-            words.append(TimedWord(text: text, start: offset + starts[start], end: offset + starts[end], tokens: tokens))
+            // Milliseconds: the sum of a window offset and 20-ms steps would print as 3.3000000000000003.
+            func time(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
+            words.append(TimedWord(text: text, start: time(offset + starts[start]), end: time(offset + starts[end]), tokens: tokens))
         }
         return words
     }

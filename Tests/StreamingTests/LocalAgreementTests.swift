@@ -51,4 +51,14 @@ final class LocalAgreementTests: XCTestCase {
         XCTAssertEqual(agreement.tentative, words("pears"))
         XCTAssertEqual(agreement.insert(words("I have 25 apples and three pears.")), words("pears."))
     }
+
+    func testARepeatedStretchIsFoundOnlyWhenItRepeatsTheCommittedEnd() {
+        let history = "you can press the pound key to disconnect from the PBX.".split(separator: " ").map(String.init)
+        XCTAssertEqual(LocalAgreement.repeatedPrefixLength(of: history, after: history), history.count)
+        XCTAssertEqual(LocalAgreement.repeatedPrefixLength(of: ["the", "pbx", "goodbye"], after: history), 2)
+        // One repeated word may be speech ("that that"); a run that is not the committed end is not a repeat.
+        XCTAssertEqual(LocalAgreement.repeatedPrefixLength(of: ["PBX", "now"], after: history), 0)
+        XCTAssertEqual(LocalAgreement.repeatedPrefixLength(of: ["you", "can", "go"], after: history), 0)
+        XCTAssertEqual(LocalAgreement.repeatedPrefixLength(of: ["anything"], after: []), 0)
+    }
 }

@@ -41,4 +41,33 @@ final class StreamRecognizerTests: XCTestCase {
         XCTAssertTrue([1.0, 2.0].contains { abs(fedSince - $0) < 0.05 }, "\(seen)")
         XCTAssertEqual(finals.first, "alpha beta")
     }
+
+    /// Hears "alpha beta" on its first pass and nothing after, as Whisper's no-speech gate did on the benchmark's
+    /// last words.
+    private struct FadingDecoder: UtteranceDecoder {
+        final class Log { var passes = 0 }
+        let log = Log()
+
+        mutating func decode(_ samples: [Float], prompt: String, previous: [TimedText]) throws -> [TimedText] {
+            log.passes += 1
+            return log.passes == 1 ? [TimedText(start: 0, end: 1.5, text: " alpha beta")] : []
+        }
+    }
+
+    /// A pass that hears nothing in a buffer that held words does not replace them: the utterance's final text
+    /// still has them (it was empty).
+    func testAnEmptyPassDoesNotLoseTheWordsHeardBefore() throws {
+        var file = try AudioFile(path: TestPaths.audio("asterisk-en-demo-instruct.flac").path)
+        let speech = Array(try file.readAll().prefix(4 * 16_000))
+        let decoder = FadingDecoder()
+        let recognizer = StreamRecognizer(decoder: decoder, options: StreamOptions())
+        var finals: [String] = []
+        for start in stride(from: 0, to: speech.count, by: 16_000) {
+            finals += try recognizer.feed(Array(speech[start..<min(speech.count, start + 16_000)]))
+                .filter { $0.kind == .final }.map(\.text)
+        }
+        finals += try recognizer.finish().filter { $0.kind == .final }.map(\.text)
+        XCTAssertGreaterThan(decoder.log.passes, 2)
+        XCTAssertEqual(finals, ["alpha beta"])
+    }
 }

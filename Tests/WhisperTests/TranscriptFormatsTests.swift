@@ -57,4 +57,16 @@ final class TranscriptFormatsTests: XCTestCase {
         XCTAssertEqual(segment["temperature"] as? Double ?? 0, 0.2, accuracy: 1e-6)
         XCTAssertEqual((json["n_best"] as? [[String: Any]])?.first?["logprob"] as? Double, -1.5)
     }
+
+    func testJSONWordsOnlyWhenTimed() throws {
+        var timed = transcription
+        timed.segments[0].words = [TimedWord(text: "Hello", start: 0, end: 0.5, tokens: [1]),
+                                   TimedWord(text: "there.", start: 0.5, end: 4.5, tokens: [2])]
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(TranscriptFormat.json.render(timed).utf8)) as? [String: Any])
+        let segments = try XCTUnwrap(json["segments"] as? [[String: Any]])
+        let words = try XCTUnwrap(segments[0]["words"] as? [[String: Any]])
+        XCTAssertEqual(words.map { $0["word"] as? String }, ["Hello", "there."])
+        XCTAssertEqual(words.map { $0["end"] as? Double }, [0.5, 4.5])
+        XCTAssertNil(segments[1]["words"])
+    }
 }
