@@ -56,8 +56,11 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
     private var samplesSeen = 0
     private var silentSamples = 0
     private var samplesSinceDecode = 0
-    /// Segments of the latest hypothesis, and all their words in order.
-    private var segments: [TimedText] = []
+    /// Segments of the latest hypothesis.
+    private var segments: [TimedText] = [] {
+        didSet { words = HypothesisWord.words(of: segments) }
+    }
+    /// All words of `segments`, in order, with their times.
     private var words: [HypothesisWord] = []
     private var history: [String] = []
     private var lastPartial = ""
@@ -128,7 +131,6 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         samplesSinceDecode = buffer.count
         agreement = LocalAgreement()
         segments = []
-        words = []
         lastPartial = ""
     }
 
@@ -142,7 +144,6 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         inUtterance = false
         buffer = []
         segments = []
-        words = []
         agreement = LocalAgreement()
         return events
     }
@@ -189,7 +190,6 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         decodeCost.add(Date().timeIntervalSince(started))
         if hypothesis.isEmpty && !words.isEmpty { return false }
         segments = hypothesis
-        words = HypothesisWord.words(of: segments)
         return true
     }
 
@@ -203,7 +203,6 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         bufferStart += samples
         agreement = LocalAgreement()
         segments = []
-        words = []
         return event.map { [$0] } ?? []
     }
 
@@ -243,8 +242,8 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         agreement.forget(first: count)
         var dropped = count
         var kept: [TimedText] = []
-        for var segment in segments {
-            let inSegment = HypothesisWord.words(of: [segment]).count
+        for (index, var segment) in segments.enumerated() {
+            let inSegment = words.filter { $0.segment == index }.count
             if dropped >= inSegment {
                 dropped -= inSegment
                 continue
@@ -266,7 +265,6 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
             kept.append(segment)
         }
         segments = kept
-        words = HypothesisWord.words(of: segments)
     }
 
     // MARK: Events
