@@ -66,9 +66,9 @@ public enum Attention {
             let last = causalOffset.map { min(keys, $0 + i + 1) } ?? keys
             let first = window.map { max(0, last - $0) } ?? 0
             if halfPrecision {
-                // llama.cpp's path: libm's expf and a running sum, as the Gemma comparisons were measured with.
-                var maxValue = -Float.infinity
-                for j in first..<last { maxValue = max(maxValue, p[row + j]) }
+                // llama.cpp's path: libm's expf and a running sum, as the Gemma comparisons were measured with (the
+                // maximum is the same in any order).
+                let maxValue = Vector.maximum(p.baseAddress! + row + first, count: last - first)
                 var sum: Float = 0
                 for j in first..<last { let e = expf(p[row + j] - maxValue); p[row + j] = e; sum += e }
                 let inverse = 1 / sum
