@@ -70,6 +70,8 @@ extension Transcriber {
     /// the next word's start (`starts` from `tokenStartTimes`, shifted by `offset` seconds).
     func words(_ textTokens: [Int], starts: [Double], offset: Double) -> [TimedWord] {
         let tokenizer = model.tokenizer
+        // Milliseconds: the sum of a window offset and 20-ms steps would print as 3.3000000000000003.
+        func time(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
         var words: [TimedWord] = []
         var boundaries = textTokens.indices.filter { $0 == 0 || tokenizer.startsWithSpace(textTokens[$0]) }
         boundaries.append(textTokens.count)
@@ -77,8 +79,6 @@ extension Transcriber {
             let tokens = Array(textTokens[start..<end])
             let text = tokenizer.decode(tokens).trimmingCharacters(in: .whitespaces)
             guard !text.isEmpty else { continue }
-            // Milliseconds: the sum of a window offset and 20-ms steps would print as 3.3000000000000003.
-            func time(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
             words.append(TimedWord(text: text, start: time(offset + starts[start]), end: time(offset + starts[end]), tokens: tokens))
         }
         return words
