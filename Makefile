@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 # Debian packages: C libraries we link, and tools the tests and benchmarks call.
-APT_PACKAGES := pkg-config libsndfile1-dev libfftw3-dev libopenblas-dev libsoxr-dev zlib1g-dev espeak-ng librsvg2-bin
+APT_PACKAGES := pkg-config libsndfile1-dev libfftw3-dev libopenblas-dev libsoxr-dev zlib1g-dev espeak-ng librsvg2-bin tmux sox
 # Python packages the tests call (the dataset converter, llama.cpp behind the --llm-url tests) and the mini suite;
 # hark itself needs none.
 PIP_PACKAGES := pyarrow soundfile numpy
@@ -12,10 +12,12 @@ LLAMA_CPP_PYTHON := llama-cpp-python[server]==0.3.36
 # Release build for speed; -enable-testing lets the test targets see internal symbols of the release build.
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 HARK := .build/release/hark
+# References measured on the machine that runs the tests (see machine-references below).
+MACHINE_REFERENCES := .build/machine-references
 SAMPLE := Audio/jfk.flac
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test deps pydeps models build fixtures bench clean
+.PHONY: demo test deps pydeps models build machine-references fixtures bench clean
 
 demo: deps models build
 	$(HARK) info $(SAMPLE)
@@ -24,7 +26,8 @@ demo: deps models build
 	$(HARK) detokenize /tmp/hark-demo.dmel -o /tmp/hark-demo-dmel.npy
 	$(HARK) transcribe $(SAMPLE)
 
-test: deps pydeps models build
+test: deps pydeps models build machine-references
+	python3 Tests/Tools/check_module_graph.py
 	swift test $(SWIFT_FLAGS) --disable-swift-testing
 
 deps:
@@ -46,6 +49,20 @@ models:
 
 build:
 	swift build $(SWIFT_FLAGS)
+
+# llama.cpp's logits for the Gemma tests, from this machine's llama.cpp: logits move in their last bits with the
+# CPU's kernels (Hark's and llama.cpp's alike), so a bound from another machine's run does not hold here.
+# They are made again when the CPU (its model and instruction set) differs from the one they were made on.
+machine-references: $(MACHINE_REFERENCES)/llama-reference.json
+
+$(MACHINE_REFERENCES)/cpu: FORCE
+	@mkdir -p $(@D)
+	@grep -m2 -E '^(model name|flags)' /proc/cpuinfo > $@.new; cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+
+$(MACHINE_REFERENCES)/llama-reference.json: Tests/Fixtures/make_llm_fixtures.py $(MACHINE_REFERENCES)/cpu | pydeps models
+	python3 Tests/Fixtures/make_llm_fixtures.py --llama-reference $@.tmp && mv $@.tmp $@
+
+FORCE:
 
 # Reference outputs from the Python implementations (needs pip packages; run once, outputs are committed).
 fixtures:

@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 // Hark: speech recognition and spoken-language understanding on ordinary CPUs.
-// Targets follow the pipeline: Audio -> Features -> Whisper -> SLU -> Bench; LLM feeds SLU; Streaming drives
-// Whisper on live audio; the CLI is thin.
+// Targets follow the pipeline: Audio -> Features -> Whisper -> SLU -> Bench. HarkNumerics holds the kernels every
+// model stage uses; LLM (Gemma on GGUF weights) scores the cascade's prompts in SLU; Scoring (error rates, Whisper's
+// text normalizers) serves Bench; Streaming drives Whisper on live audio; the CLI is thin.
 import PackageDescription
 
 let package = Package(
@@ -9,12 +10,13 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "hark", targets: ["HarkCLI"]),
-        .library(name: "Numerics", targets: ["Numerics"]),
+        .library(name: "HarkNumerics", targets: ["HarkNumerics"]),
         .library(name: "Audio", targets: ["Audio"]),
         .library(name: "Features", targets: ["Features"]),
         .library(name: "Whisper", targets: ["Whisper"]),
         .library(name: "LLM", targets: ["LLM"]),
         .library(name: "SLU", targets: ["SLU"]),
+        .library(name: "Scoring", targets: ["Scoring"]),
         .library(name: "Bench", targets: ["Bench"]),
         .library(name: "Streaming", targets: ["Streaming"]),
     ],
@@ -29,34 +31,36 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // Pipeline stages.
-        .target(name: "Numerics", dependencies: ["COpenBLAS"]),
+        // Pipeline stages; each depends on exactly what it imports.
+        .target(name: "HarkNumerics", dependencies: ["COpenBLAS"]),
         .target(name: "Audio", dependencies: ["CSndfile", "CSoxr"]),
-        .target(name: "Features", dependencies: ["Audio", "Numerics", "CFFTW3"]),
-        .target(name: "Whisper", dependencies: ["Features", "Numerics", "CZlib"]),
-        .target(name: "LLM", dependencies: ["Numerics"]),
+        .target(name: "Features", dependencies: ["HarkNumerics", "CFFTW3"]),
+        .target(name: "Whisper", dependencies: ["Features", "HarkNumerics", "CZlib"]),
+        .target(name: "LLM", dependencies: ["HarkNumerics"]),
         .target(name: "SLU", dependencies: ["Whisper", "LLM"]),
-        .target(name: "Bench", dependencies: ["SLU", "Whisper", "Audio", "Numerics"]),
+        .target(name: "Scoring", resources: [.copy("Resources/english.json")]),
+        .target(name: "Bench", dependencies: ["SLU", "Audio", "Scoring", "HarkNumerics"]),
         .target(name: "Streaming", dependencies: ["Whisper", "Audio"]),
         .executableTarget(
             name: "HarkCLI",
             dependencies: [
-                "Numerics", "Audio", "Features", "Whisper", "LLM", "SLU", "Bench", "Streaming",
+                "HarkNumerics", "Audio", "Features", "Whisper", "LLM", "SLU", "Bench", "Streaming",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // Paths to samples, fixtures and models, and a runner for the built binary, shared by the tests.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
+        .target(name: "TestSupport", dependencies: ["Scoring"], path: "Tests/TestSupport"),
+        .testTarget(name: "HarkNumericsTests", dependencies: ["HarkNumerics"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Features", "TestSupport"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
-        .testTarget(name: "WhisperTests", dependencies: ["Whisper", "Features", "Audio", "Bench", "TestSupport"]),
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
-        .testTarget(name: "LLMTests", dependencies: ["LLM", "Features", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Audio", "HarkNumerics", "TestSupport"]),
+        .testTarget(name: "WhisperTests", dependencies: ["Whisper", "Features", "Audio", "HarkNumerics", "Scoring", "TestSupport"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "SLU", "Scoring", "TestSupport"]),
+        .testTarget(name: "LLMTests", dependencies: ["LLM", "Features", "HarkNumerics", "TestSupport"]),
         .testTarget(name: "SLUTests", dependencies: ["SLU", "LLM", "TestSupport"]),
         .testTarget(name: "HarkCLITests", dependencies: ["TestSupport"]),
-        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Audio", "Numerics", "Bench", "TestSupport"]),
+        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Audio", "HarkNumerics", "Scoring", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -31,8 +31,13 @@ public final class AudioFile: AudioSource {
             throw AudioError.empty(name: path)
         }
         var sfInfo = SF_INFO()
-        guard let opened = sf_open(path, Int32(SFM_READ), &sfInfo) else {
+        guard let opened = AudioFile.withStandardErrorSilenced({ sf_open(path, Int32(SFM_READ), &sfInfo) }) else {
             let reason = AudioFile.lastError(nil)
+            // A file named .mp3 that is not MPEG audio fails in the MPEG decoder, which libsndfile reports as a
+            // file that does not exist; this one does (checked above), so the truth is that it is no audio format.
+            if reason.contains("does not exist or is not a regular file") && AudioFile.isRegularFile(path) {
+                throw AudioError.cannotOpen(name: path, reason: "Format not recognised")
+            }
             // libsndfile's wording for a header with a zero rate or format is an "internal error"; say what it means.
             if reason.contains("Channel count is zero") {
                 throw AudioError.invalidHeader(name: path, reason: "zero channels")
@@ -45,6 +50,36 @@ public final class AudioFile: AudioSource {
         try self.init(opened: opened, name: path, sfInfo: sfInfo, blockFrames: blockFrames)
     }
 
+    private static func isRegularFile(_ path: String) -> Bool {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular
+    }
+
+    /// Runs `body` with standard error pointed at /dev/null. libsndfile's MPEG decoder (mpg123) prints notes there
+    /// while it hunts for a frame in a file that is not MPEG audio at all; the failure is reported in one line of
+    /// ours instead. The lock keeps two opens from swapping the descriptor under each other.
+    private static func withStandardErrorSilenced<T>(_ body: () -> T) -> T {
+        standardErrorLock.lock()
+        defer { standardErrorLock.unlock() }
+        fflush(stderr)
+        let saved = dup(STDERR_FILENO)
+        let null = open("/dev/null", O_WRONLY)
+        guard saved >= 0, null >= 0 else {
+            if saved >= 0 { close(saved) }
+            if null >= 0 { close(null) }
+            return body()
+        }
+        dup2(null, STDERR_FILENO)
+        close(null)
+        defer {
+            fflush(stderr)
+            dup2(saved, STDERR_FILENO)
+            close(saved)
+        }
+        return body()
+    }
+
+    private static let standardErrorLock = NSLock()
+
     /// Reads a WAV (or other self-describing) stream from standard input; libsndfile parses it from the pipe.
     /// Small blocks, because a live pipe delivers audio as it is recorded.
     public convenience init(standardInputBlockFrames blockFrames: Int = 4096) throws {
@@ -52,9 +87,10 @@ public final class AudioFile: AudioSource {
         guard let opened = sf_open_fd(STDIN_FILENO, Int32(SFM_READ), &sfInfo, 0) else {
             let reason = AudioFile.lastError(nil)
             throw reason.contains("too short") || reason.contains("empty")
-                ? AudioError.empty(name: "stdin") : AudioError.cannotOpen(name: "stdin", reason: reason)
+                ? AudioError.empty(name: AudioInput.standardInputLabel)
+                : AudioError.cannotOpen(name: AudioInput.standardInputLabel, reason: reason)
         }
-        try self.init(opened: opened, name: "stdin", sfInfo: sfInfo, blockFrames: blockFrames)
+        try self.init(opened: opened, name: AudioInput.standardInputLabel, sfInfo: sfInfo, blockFrames: blockFrames)
     }
 
     private init(opened: OpaquePointer, name: String, sfInfo: SF_INFO, blockFrames: Int) throws {
@@ -72,8 +108,8 @@ public final class AudioFile: AudioSource {
             frames: Int64(sfInfo.frames))
         // Float data is read as is (no clipping to [-1, 1]); integer data is scaled to [-1, 1).
         sf_command(opened, Int32(SFC_SET_SCALE_FLOAT_INT_READ), nil, Int32(SF_TRUE))
-        do { resampler = try Resampler(from: info.sampleRate) } catch {
-            sf_close(opened); throw AudioError.resampler(name: name, reason: "\(error)")
+        do { resampler = try Resampler(from: info.sampleRate, name: name) } catch {
+            sf_close(opened); throw error
         }
         if let warning = AudioFile.truncationWarning(name: name, log: AudioFile.log(opened)) { warnings.append(warning) }
     }
@@ -129,7 +165,7 @@ public final class AudioFile: AudioSource {
             finished = true
             if framesRead == 0 { throw AudioError.empty(name: name) }
         }
-        let block = resampler.process(mono, final: endOfInput)
+        let block = try resampler.process(mono, final: endOfInput)
         return block.isEmpty && endOfInput ? (framesRead > 0 ? [] : nil) : block
     }
 

@@ -14,6 +14,8 @@ public struct RawPCMFormat: Equatable, Sendable {
 
 public enum AudioInput {
     public static let standardInputName = "-"
+    /// What messages and output file names call standard input.
+    public static let standardInputLabel = "stdin"
 
     /// An audio source for `path`; `raw` applies to standard input only (files describe themselves).
     public static func open(_ path: String, raw: RawPCMFormat? = nil) throws -> AudioSource {

@@ -25,7 +25,7 @@ public final class RawPCMSource: AudioSource {
     private var finished = false
     private let readSize = 32_768
 
-    public init(descriptor: Int32 = STDIN_FILENO, name: String = "stdin", format: RawSampleFormat, sampleRate: Int, channels: Int) throws {
+    public init(descriptor: Int32 = STDIN_FILENO, name: String = AudioInput.standardInputLabel, format: RawSampleFormat, sampleRate: Int, channels: Int) throws {
         guard sampleRate > 0 else { throw AudioError.invalidHeader(name: name, reason: "sample rate must be positive, got \(sampleRate)") }
         guard channels > 0 else { throw AudioError.invalidHeader(name: name, reason: "channel count must be positive, got \(channels)") }
         self.descriptor = descriptor
@@ -33,7 +33,7 @@ public final class RawPCMSource: AudioSource {
         self.format = format
         self.sampleRate = sampleRate
         self.channels = channels
-        resampler = try Resampler(from: sampleRate)
+        resampler = try Resampler(from: sampleRate, name: name)
     }
 
     public func nextBlock() throws -> [Float]? {
@@ -57,7 +57,7 @@ public final class RawPCMSource: AudioSource {
             }
             if framesRead == 0 { throw AudioError.empty(name: name) }
         }
-        return resampler.process(mono, final: endOfInput)
+        return try resampler.process(mono, final: endOfInput)
     }
 
     private func downmix(frames: Int) throws -> [Float] {

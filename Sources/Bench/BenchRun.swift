@@ -34,13 +34,16 @@ public struct BenchConfiguration: Hashable, Sendable {
     }
 }
 
-/// The recognizer seam: n-best transcripts of 16 kHz samples (Whisper in the CLI; anything in tests).
-public protocol SpeechRecognizer {
-    /// Model identity for the results' keys (a changed model recomputes).
-    var fingerprint: String { get }
-    /// Whisper's language code for a manifest language, or nil to detect it.
-    func language(for item: BenchItem) -> String?
-    func transcribe(_ samples: [Float], language: String?, count: Int) throws -> [TranscriptHypothesis]
+extension SpeechRecognizer {
+    /// The language to tell the recognizer for a manifest item: `--language`, else the item's own (its asr_lang,
+    /// or its lang mapped to Whisper's codes), else nil to detect it. The manifest knows the language, and giving
+    /// it avoids misdetection on poor audio, where the text otherwise collapses into another script.
+    func language(for item: BenchItem) -> String? {
+        guard let supported = languages else { return nil }
+        if let forcedLanguage { return forcedLanguage }
+        if let asrLang = item.asrLang, supported.contains(asrLang) { return asrLang }
+        return WhisperLanguage.code(for: item.lang, supported: supported)
+    }
 }
 
 /// A deterministic share of the items for `--shard K/N`: by a hash of the item id, so every machine agrees
@@ -93,6 +96,8 @@ public final class BenchRun {
     /// Called after each item with (items done, items in total).
     public var progress: (Int, Int) -> Void = { _, _ in }
     public private(set) var counts = RunCounts()
+    /// One classifier for the run, so the calibration prior is scored once per label set, not once per item.
+    private lazy var topicClassifier = scorer.map { TopicClassifier(scorer: $0) }
 
     public init(log: ResultLog, configurations: [BenchConfiguration], recognizer: SpeechRecognizer?, scorer: LogLikelihoodScorer?) {
         self.log = log
@@ -248,8 +253,9 @@ public final class BenchRun {
         guard let scorer else { throw BenchError("this run needs a language model") }
         do {
             if task == .topic {
-                let decision = try await TopicClassifier(scorer: scorer, calibrated: calibrate)
-                    .classify(hypotheses, labels: item.labels ?? TopicPrompt.sibFleursLabels)
+                var classifier = topicClassifier!  // a copy shares the prior cache
+                classifier.calibrated = calibrate
+                let decision = try await classifier.classify(hypotheses, labels: item.labels ?? TopicPrompt.sibFleursLabels)
                 return Scored(raw: decision.rawScores, calibrated: decision.scores, expected: expectedAnswer(item, task: task), prompt: decision.prompt)
             }
             let decision = try await MultipleChoice(scorer: scorer, calibrated: calibrate)

@@ -1,6 +1,7 @@
 // The report of a run: accuracy per language with bootstrap intervals, WER/CER, macro averages; JSON and Markdown.
 import Foundation
-import Numerics
+import Scoring
+import HarkNumerics
 
 /// Word and character errors of one transcript after Whisper-style normalization of both sides.
 public enum TranscriptScoring {

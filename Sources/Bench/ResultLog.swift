@@ -1,5 +1,6 @@
 // What a run has finished: one JSON line per item and configuration, appended and fsync'd as each finishes.
 import Foundation
+import Scoring
 import SLU
 
 /// One line of `results.jsonl`: an ASR pass, an LLM decision under one configuration, or an item's error.

@@ -1,5 +1,5 @@
 // dMel: log-mel channels discretized into 16 levels ("dMel: Speech Tokenization made Simple"), and back.
-import Numerics
+import HarkNumerics
 
 /// Everything that defines a token stream: the spectrogram and the quantizer. Stored in every .dmel file.
 public struct DMelRecipe: Equatable, Sendable {
@@ -22,11 +22,6 @@ public struct DMelRecipe: Equatable, Sendable {
     public var lowest: Float
     public var step: Float
     public var levels: Int
-
-    /// Reserved ids after the 16 levels, for sequence models.
-    public static let padToken: UInt8 = 16
-    public static let bosToken: UInt8 = 17
-    public static let eosToken: UInt8 = 18
 
     /// The paper's recipe; the hop (12.5 ms) is a parameter.
     public static func paper(hopLength: Int = 200) -> DMelRecipe {

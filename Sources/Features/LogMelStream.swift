@@ -1,6 +1,6 @@
 // Log10 mel frames of a centred STFT, computed incrementally: batch extraction is a stream that ends.
 import Foundation
-import Numerics
+import HarkNumerics
 
 /// How one recipe turns samples into log10 mel frames.
 public struct SpectrogramRecipe: Equatable, Sendable {
@@ -49,7 +49,7 @@ public final class LogMelStream {
     private var nextFrame = 0
     private var finished = false
 
-    /// Frames whose power spectra are batched into one mel gemm.
+    /// Frames whose power spectra go through the mel filter bank together.
     private let framesPerBatch = 512
 
     public init(recipe: SpectrogramRecipe) {

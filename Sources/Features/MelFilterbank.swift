@@ -1,6 +1,6 @@
 // Slaney-style mel filters (librosa's default: Slaney mel scale, area-normalized), as Whisper and dMel use them.
 import Foundation
-import Numerics
+import HarkNumerics
 
 public enum MelFilterbank {
     /// Filters of shape [melCount, fftSize/2 + 1], computed in Double like librosa.filters.mel(htk=False, norm="slaney").

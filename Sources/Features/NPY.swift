@@ -1,6 +1,6 @@
 // NumPy .npy files (version 1.0, C order): float32 feature matrices out, float32/uint8 fixtures in.
 import Foundation
-import Numerics
+import HarkNumerics
 
 public enum NPY {
     /// A float32 array of the tensor's shape, as numpy.save writes it.

@@ -1,5 +1,5 @@
 // Whisper's log-mel spectrogram, equal to openai-whisper's log_mel_spectrogram and faster-whisper's extractor.
-import Numerics
+import HarkNumerics
 
 public struct WhisperLogMel: Sendable {
     public static let sampleRate = 16_000

@@ -54,8 +54,7 @@ struct BenchRunCommand: AsyncParsableCommand {
     @Option(help: "Run only share K of N (e.g. 2/3), chosen by a hash of the item id.")
     var shard: String?
 
-    @Option(help: "OpenBLAS threads (default: all cores; on a shared machine give only the free ones).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadOptions
 
     func run() async throws {
         let nBestList = try parseList(nBest, name: "--n-best") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
@@ -80,10 +79,9 @@ struct BenchRunCommand: AsyncParsableCommand {
         let tasks = Set(entries.map(\.item.task))
         let needsASR = tasks.contains("asr") || textSource == .asr
         let needsLLM = tasks.contains("topic") || tasks.contains("mcq")
-        let recognizer = needsASR ? WhisperRecognizer(
-            transcriber: Transcriber(model: try ModelRegistry.loadWhisper(model),
-                                     threads: threads ?? ProcessInfo.processInfo.activeProcessorCount),
-            forcedLanguage: language) : nil
+        threads.apply()
+        let recognizer = needsASR
+            ? WhisperRecognizer(transcriber: Transcriber(model: try ModelRegistry.loadWhisper(model)), forcedLanguage: language) : nil
         let scorer: LogLikelihoodScorer? = needsLLM ? try await llm.scorer() : nil
 
         let directory = URL(fileURLWithPath: out)

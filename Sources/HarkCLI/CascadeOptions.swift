@@ -1,6 +1,5 @@
 // Options the speech-understanding commands share: which recognizer and LLM, the language, n-best and calibration.
 import ArgumentParser
-import Bench
 import Foundation
 import SLU
 import Whisper
@@ -16,6 +15,8 @@ struct CascadeOptions: ParsableArguments {
 
     @OptionGroup var whisper: WhisperOptions
 
+    @OptionGroup var threads: ThreadOptions
+
     @Flag(help: "Print one JSON object per input.")
     var json = false
 
@@ -27,6 +28,12 @@ struct CascadeOptions: ParsableArguments {
     func recognizer() throws -> (String, AudioInputOptions) throws -> [TranscriptHypothesis] {
         let recognizer = WhisperRecognizer(transcriber: Transcriber(model: try whisper.load()), forcedLanguage: whisper.forcedLanguage)
         return { input, audio in try recognizer.transcribe(try audio.load(input), language: recognizer.forcedLanguage, count: nBest) }
+    }
+
+    /// The language model that scores the prompts, with the thread count applied first.
+    func scorer() async throws -> LogLikelihoodScorer {
+        threads.apply()
+        return try await llm.scorer()
     }
 
     /// One line of JSON with sorted keys, as every command prints it.

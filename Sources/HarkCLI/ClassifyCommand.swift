@@ -36,25 +36,25 @@ struct ClassifyCommand: AsyncParsableCommand {
     func run() async throws {
         let labelList = labels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             ?? TopicPrompt.sibFleursLabels
-        let classifier = TopicClassifier(scorer: try await cascade.llm.scorer(), calibrated: !cascade.noCalibration)
-        var items: [(name: String, hypotheses: [TranscriptHypothesis])] = text.map { ($0, [TranscriptHypothesis(text: $0, score: 0)]) }
-        if !inputs.isEmpty {
-            let recognize = try cascade.recognizer()
-            for input in inputs { items.append((input, try recognize(input, audio))) }
-        }
+        let classifier = TopicClassifier(scorer: try await cascade.scorer(), calibrated: !cascade.noCalibration)
+        let recognize = inputs.isEmpty ? nil : try cascade.recognizer()
+        // Texts first, then recordings, each recognized and classified before the next: a bad file is reported and
+        // skipped, and the others still get their label.
+        let items = text.map { (name: $0, text: Optional($0)) } + inputs.map { (name: $0, text: nil) }
         var failed = 0
         for item in items {
             do {
-                let decision = try await classifier.classify(item.hypotheses, labels: labelList)
+                let hypotheses = try item.text.map { [TranscriptHypothesis(text: $0, score: 0)] } ?? recognize!(item.name, audio)
+                let decision = try await classifier.classify(hypotheses, labels: labelList)
                 if cascade.json {
                     try cascade.printJSON(["input": item.name, "label": decision.label, "scores": decision.scores,
-                                           "raw_scores": decision.rawScores, "transcripts": item.hypotheses.jsonObjects,
+                                           "raw_scores": decision.rawScores, "transcripts": hypotheses.jsonObjects,
                                            "prompt": decision.prompt])
                 } else {
                     print(decision.label)
                 }
             } catch {
-                printError("\(item.name): \(error)")
+                printError(inputError(item.name, error))
                 failed += 1
             }
         }

@@ -1,9 +1,24 @@
 // Writing to the terminal and to files the way every subcommand does: errors on stderr, outputs atomically.
+import Audio
 import Foundation
 
 /// One line on standard error.
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// The line that reports one failed input of a batch: the error's own text when it already names the input (audio
+/// errors do), else the input's name first.
+func inputError(_ input: String, _ error: Error) -> String {
+    let name = input == AudioInput.standardInputName ? AudioInput.standardInputLabel : input
+    let text = "\(error)"
+    return text.hasPrefix(name + ":") ? text : "\(name): \(text)"
+}
+
+/// What an input's outputs are called, before their extension: the file's name without its extension, or
+/// `stdinStem` for standard input.
+func outputStem(for input: String, stdinStem: String = AudioInput.standardInputLabel) -> String {
+    input == AudioInput.standardInputName ? stdinStem : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
 }
 
 /// Writes the whole file or nothing: Foundation's atomic option writes a temporary file and renames it.
@@ -18,11 +33,14 @@ func writeAtomically(_ data: Data, to path: String) throws {
 enum CLIError: Error, CustomStringConvertible {
     case cannotWrite(path: String, reason: String)
     case someInputsFailed(failed: Int, total: Int)
+    case outputsCollide(first: String, second: String, output: String)
 
     var description: String {
         switch self {
         case let .cannotWrite(path, reason): return "\(path): cannot write: \(reason)"
         case let .someInputsFailed(failed, total): return "\(failed) of \(total) inputs failed"
+        case let .outputsCollide(first, second, output):
+            return "\(first) and \(second) would both be written to \(output): transcribe each folder with its own -o"
         }
     }
 }

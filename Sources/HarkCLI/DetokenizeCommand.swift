@@ -20,7 +20,7 @@ struct DetokenizeCommand: ParsableCommand {
     func run() throws {
         let tokens = try DMelFile.read(URL(fileURLWithPath: input))
         let features = tokens.decoded()
-        let path = output ?? defaultOutputPath(for: input, extension: "npy", stdinStem: "stdin")
+        let path = output ?? "\(outputStem(for: input)).npy"
         try writeAtomically(NPY.encode(features), to: path)
         printError("\(path): \(features.rows) frames x \(features.columns) mels")
     }

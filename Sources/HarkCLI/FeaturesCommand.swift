@@ -40,14 +40,8 @@ struct FeaturesCommand: ParsableCommand {
         case .whisperMel: try WhisperLogMel(melBins: mels)(samples)
         case .dmel: try DMelEncoder(recipe: .paper()).continuousFeatures(samples)
         }
-        let path = output ?? defaultOutputPath(for: input, extension: "npy", stdinStem: "features")
+        let path = output ?? "\(outputStem(for: input, stdinStem: "features")).npy"
         try writeAtomically(NPY.encode(features), to: path)
         printError("\(path): \(features.rows) frames x \(features.columns) mels")
     }
-}
-
-/// `<input stem>.<ext>` in the working directory, or `<stdinStem>.<ext>` for standard input.
-func defaultOutputPath(for input: String, extension ext: String, stdinStem: String) -> String {
-    let stem = input == "-" ? stdinStem : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
-    return "\(stem).\(ext)"
 }

@@ -2,7 +2,7 @@
 import ArgumentParser
 import Foundation
 import LLM
-import Numerics
+import HarkNumerics
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,13 +21,12 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "GGUF language model (default: the installed Gemma 3 270M).")
     var llm: String?
 
-    @Option(help: "Threads for matrix products (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threads: ThreadOptions
 
     func run() throws {
         let gguf = llm.map { URL(fileURLWithPath: $0) } ?? ModelCache.defaultLLM
+        threads.apply()
         let model = try Gemma3Model.load(from: gguf)
-        BLAS.setThreads(threads)
         let tokens = model.tokenizer.encode(prompt, addBOS: model.tokenizer.addsBeginOfSequence)
         var cache = Gemma3Cache(layers: model.config.layers)
         let start = Date()

@@ -48,8 +48,7 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Once this much audio is buffered, cut it right after the committed words (Whisper's word timings), in seconds.")
     var trimAfterS: Double = 4
 
-    @Option(help: "Threads for matrix products (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threads: ThreadOptions
 
     @Flag(inversion: .prefixedNo, help: "Pad the encoder's input only to the buffer (at least 10 s), not to Whisper's 30-s window: a pass costs about a third (base, 2 cores: 0.4 s against 1.4 s). With the buffer cut after committed words it measured as accurate as the 30-s window.")
     var shortEncoderWindow = true
@@ -79,8 +78,10 @@ struct StreamCommand: ParsableCommand {
         options.maxUtteranceSeconds = maxUtteranceS
         options.maxBufferSeconds = maxBufferS
         options.wordTrimSeconds = trimAfterS
-        let decoder = WhisperUtteranceDecoder(model: try whisper.load(), threads: threads, language: whisper.forcedLanguage,
+        threads.apply()
+        let decoder = WhisperUtteranceDecoder(model: try whisper.load(), language: whisper.forcedLanguage,
                                               shortEncoderWindows: shortEncoderWindow)
+        try decoder.transcriber.check(decoder.options)
         let recognizer = StreamRecognizer(decoder: decoder, options: options)
         let printer = EventPrinter(jsonl: output == .jsonl, terminal: isatty(STDOUT_FILENO) == 1)
 
@@ -138,14 +139,20 @@ final class EventPrinter {
             switch event.kind {
             case .final:
                 line += (line.isEmpty ? "" : " ") + event.text
-                if terminal { write("\r\u{1B}[K" + line) }
+                if terminal { rewrite(line) }
             case .partial:
-                if terminal { write("\r\u{1B}[K" + line + (line.isEmpty || event.text.isEmpty ? "" : " ") + event.text) }
+                if terminal { rewrite(line + (line.isEmpty || event.text.isEmpty ? "" : " ") + event.text) }
             case .endOfUtterance:
+                // The whole utterance, wrapped as long as it is: nothing rewrites it after the newline.
                 if terminal { write("\r\u{1B}[K" + line + (line.isEmpty ? "" : "\n")) } else if !line.isEmpty { write(line + "\n") }
                 line = ""
             }
         }
+    }
+
+    /// Replaces the row the cursor is on with as much of the text's end as fits on it.
+    private func rewrite(_ text: String) {
+        write("\r\u{1B}[K" + TerminalLine.tail(text, columns: TerminalLine.columns))
     }
 
     private func write(_ text: String) {

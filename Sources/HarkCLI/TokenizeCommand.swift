@@ -43,7 +43,7 @@ struct TokenizeCommand: ParsableCommand {
         let samples = try audio.load(input)
         let chosen: DMelRecipe = recipe == .dmel ? .paper(hopLength: hop) : .whisper(melBins: mels)
         let tokens = try DMelEncoder(recipe: chosen).encode(samples)
-        let path = output ?? defaultOutputPath(for: input, extension: "dmel", stdinStem: "stdin")
+        let path = output ?? "\(outputStem(for: input)).dmel"
         try writeAtomically(DMelFile.encode(tokens), to: path)
         printError("\(path): \(tokens.frames) frames x \(chosen.melBins) channels, recipe \(recipe.rawValue)")
     }

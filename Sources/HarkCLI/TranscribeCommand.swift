@@ -2,7 +2,7 @@
 import ArgumentParser
 import Features
 import Foundation
-import Numerics
+import HarkNumerics
 import Whisper
 
 extension WhisperTask: ExpressibleByArgument {}
@@ -21,8 +21,6 @@ struct TranscribeCommand: ParsableCommand {
               hark transcribe -o out --output-format all Audio/*.flac
               arecord -f S16_LE -r 16000 -c 1 -d 10 | hark transcribe -
               hark tokenize --recipe whisper Audio/jfk.flac -o jfk.dmel && hark transcribe jfk.dmel
-            On a machine shared with other work, set --threads to the cores you can spare; OpenBLAS threads \
-            spin while they wait, so oversubscribed cores slow everything down.
             """)
 
     @Argument(help: "Audio files, .dmel token files (whisper recipe), or '-' for standard input.")
@@ -60,8 +58,7 @@ struct TranscribeCommand: ParsableCommand {
     @Option(help: "Hypotheses kept in the n-best list (JSON output), at most the beam size.")
     var nBest = 1
 
-    @Option(help: "Threads for matrix products (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threads: ThreadOptions
 
     @Option(name: .shortAndLong, help: "Write outputs into this folder instead of printing.")
     var outputDirectory: String?
@@ -103,10 +100,16 @@ struct TranscribeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let transcriber = Transcriber(model: try whisper.load(), threads: threads)
+        if let outputDirectory, let (first, second) = inputsSharingAStem() {
+            throw CLIError.outputsCollide(first: first, second: second,
+                                          output: "\(outputDirectory)/\(outputStem(for: first)).\(formats[0].rawValue)")
+        }
+        threads.apply()
+        let transcriber = Transcriber(model: try whisper.load())
+        try transcriber.check(options)
         var failed = 0
         for input in inputs {
-            let stem = input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+            let stem = outputStem(for: input)
             let targets = outputDirectory.map { dir in formats.map { (URL(fileURLWithPath: dir).appendingPathComponent("\(stem).\($0.rawValue)").path, $0) } }
             if let targets, !overwrite, targets.allSatisfy({ FileManager.default.fileExists(atPath: $0.0) }) {
                 printError("\(input): outputs exist, skipped (use --overwrite to redo)")
@@ -135,11 +138,23 @@ struct TranscribeCommand: ParsableCommand {
                     }
                 }
             } catch {
-                printError("\(error)")
+                printError(inputError(input, error))
                 failed += 1
             }
         }
         if failed > 0 { throw CLIError.someInputsFailed(failed: failed, total: inputs.count) }
+    }
+
+    /// Two inputs whose outputs would have the same name (the same file name in two folders): one run must not
+    /// overwrite, or skip as done, what it wrote a moment before.
+    private func inputsSharingAStem() -> (String, String)? {
+        var firstByStem: [String: String] = [:]
+        for input in inputs {
+            let stem = outputStem(for: input)
+            if let first = firstByStem[stem] { return (first, input) }
+            firstByStem[stem] = input
+        }
+        return nil
     }
 
     /// MM:SS.mmm, whisper.cpp's console style.

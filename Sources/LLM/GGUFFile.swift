@@ -5,7 +5,7 @@
 // count, u64 dimensions (fastest first), u32 ggml type, u64 offset from the data section; the data section starts
 // at the next multiple of general.alignment (default 32). Strings are a u64 length and UTF-8 bytes.
 import Foundation
-import Numerics
+import HarkNumerics
 
 public indirect enum GGUFValue: Equatable, Sendable {
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32), float32(Float)

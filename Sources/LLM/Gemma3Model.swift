@@ -1,6 +1,6 @@
 // Gemma 3 text model (as llama.cpp runs gemma3 GGUFs): the whole forward pass in one readable place.
 import Foundation
-import Numerics
+import HarkNumerics
 
 /// Hyperparameters from the GGUF metadata, plus what the file does not store and llama.cpp knows.
 public struct Gemma3Config: Equatable, Sendable {
@@ -147,7 +147,7 @@ public final class Gemma3Model {
             let mixed = Attention.groupedQuery(
                 q: q, k: cache.keys[l], v: cache.values[l], queries: tokens.count, keys: cache.length + tokens.count,
                 queryHeads: c.queryHeads, keyValueHeads: c.keyValueHeads, headDim: c.headDim, scale: 1,
-                causalOffset: cache.length, window: c.isGlobal(l) ? nil : c.slidingWindow, halfPrecisionWeights: true)
+                causalOffset: cache.length, window: c.isGlobal(l) ? nil : c.slidingWindow, softmax: ActivationRounding.halfPrecisionSoftmax)
             let attended = layer.output(Tensor(shape: [tokens.count, c.queryHeads * c.headDim], data: mixed))
             x.add(rmsNorm(attended, layer.postAttentionNorm))
 

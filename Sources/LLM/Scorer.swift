@@ -1,6 +1,6 @@
 // Log-likelihoods of continuations after a prompt, reusing the prompt's cache, and greedy generation.
 import Foundation
-import Numerics
+import HarkNumerics
 
 /// Summed natural-log probability of a continuation's tokens, and how many there were.
 public struct ContinuationLogProbability: Equatable, Sendable {

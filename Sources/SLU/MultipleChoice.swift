@@ -1,4 +1,5 @@
-// Belebele-style listening comprehension: passage (n-best transcripts), question, four options; the LLM picks a letter.
+// Belebele-style listening comprehension: passage (n-best transcripts), question, four options; the LLM scores each
+// option's text.
 
 public enum MultipleChoicePrompt {
     public static let letters = ["A", "B", "C", "D"]

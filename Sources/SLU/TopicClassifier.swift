@@ -57,7 +57,8 @@ public struct TopicDecision: Equatable, Sendable, Codable {
 public struct TopicClassifier {
     public let scorer: LogLikelihoodScorer
     public var calibrated = true
-    /// The content-free prompt's label scores depend only on the labels: computed once per label set.
+    /// The content-free prompt's label scores depend only on the labels: computed once per label set, and shared
+    /// by every copy of this classifier.
     private let priors = PriorCache()
 
     public init(scorer: LogLikelihoodScorer, calibrated: Bool = true) {
@@ -74,13 +75,13 @@ public struct TopicClassifier {
         var scores = raw
         if calibrated {
             let prior: [Double]
-            if let cached = priors.values[labels] {
+            if let cached = priors[labels] {
                 prior = cached
             } else {
                 prior = try await scorer.logLikelihoods(
                     prompt: TopicPrompt.text(labels: labels, hypotheses: [TranscriptHypothesis(text: TopicPrompt.contentFree, score: 0)]),
                     continuations: continuations).map(\.logProbability)
-                priors.values[labels] = prior
+                priors[labels] = prior
             }
             scores = zip(raw, prior).map { $0 - $1 }
         }
@@ -90,8 +91,16 @@ public struct TopicClassifier {
     }
 }
 
+/// Label set -> the content-free prompt's label scores. Copies of a classifier may run in concurrent tasks: the
+/// lock guards the dictionary (two tasks missing at once both score the prior, with the same result).
 private final class PriorCache: @unchecked Sendable {
-    var values: [[String]: [Double]] = [:]
+    private let lock = NSLock()
+    private var values: [[String]: [Double]] = [:]
+
+    subscript(labels: [String]) -> [Double]? {
+        get { lock.withLock { values[labels] } }
+        set { lock.withLock { values[labels] = newValue } }
+    }
 }
 
 extension String {

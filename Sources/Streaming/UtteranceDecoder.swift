@@ -30,10 +30,9 @@ public protocol UtteranceDecoder {
 
 /// Whisper, greedy with timestamps: the stream re-decodes every step, so each pass must be one encoder run and
 /// one greedy decode. With `shortEncoderWindows` the encoder sees the buffer padded to whole seconds (at least
-/// 10 s), so a pass costs in proportion to the buffer (tiny.en on Audio/jfk.flac: 0.40 s a pass against 2.43 s);
-/// Whisper, trained on 30-s windows, then ends some passes early on long buffers (tiny.en lost a 20-word stretch
-/// of the benchmark recording when the buffer was only cut at segment ends), which the stream's cuts after
-/// committed words avoid by keeping the buffer short. Without it the encoder sees a padded 30-s window.
+/// 10 s), so a pass costs in proportion to the buffer; Whisper, trained on 30-s windows, then ends some passes
+/// early on long buffers, which the stream's cuts after committed words avoid by keeping the buffer short
+/// (figures in Benchmarks/results/stream.md). Without it the encoder sees a padded 30-s window.
 /// Whisper's no-speech probability gates each pass (the Transcriber drops a window whose no-speech
 /// probability is above 0.6 unless its text is likely), and segments whose text compresses too well
 /// (repetition loops) are dropped instead of falling back to sampling, which would cost more passes. The previous
@@ -44,8 +43,8 @@ public struct WhisperUtteranceDecoder: UtteranceDecoder {
     private static let maxCompressionRatio: Float = 2.4
 
     /// `language` nil detects it on the first pass and keeps it for the rest of the stream.
-    public init(model: WhisperModel, threads: Int, language: String?, shortEncoderWindows: Bool) {
-        transcriber = Transcriber(model: model, threads: threads)
+    public init(model: WhisperModel, language: String?, shortEncoderWindows: Bool) {
+        transcriber = Transcriber(model: model)
         var options = DecodingOptions()
         options.language = language
         options.beamSize = 1

@@ -1,5 +1,5 @@
 // Whisper's text decoder: token and learned positions, causal self-attention with a cache, cross-attention, tied output.
-import Numerics
+import HarkNumerics
 
 /// Keys and values of the tokens decoded so far, one pair of [length, width] buffers per layer.
 public struct DecoderCache {

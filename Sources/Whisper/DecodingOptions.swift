@@ -22,10 +22,9 @@ public struct DecodingOptions: Sendable {
     /// Hypotheses kept per window for the n-best list (at most beamSize).
     public var nBest = 1
     /// Pad each window for the encoder only to its audio rounded up to whole seconds, at least 10 s, not to 30 s
-    /// as Whisper was trained (whisper.cpp's audio_ctx): the encoder's cost falls with the audio's length.
-    /// Below 10 s tiny.en lost whole phrases of Audio/jfk.flac ("And so my fellow Americans, ask not" became
-    /// "Is NOT!"); even at 10 s it lost a 20-word stretch of the streaming benchmark, so only
-    /// `hark stream --short-encoder-window` sets it.
+    /// as Whisper was trained (whisper.cpp's audio_ctx): the encoder's cost falls with the audio's length. Below
+    /// 10 s whole phrases are lost. The stream sets it (its buffer is cut after committed words, so it stays
+    /// short); batch transcription keeps full windows.
     public var shortEncoderWindows = false
     /// Tokens the first window is expected to decode to (timestamps included), e.g. a stream's previous pass over
     /// the same audio. Greedy decoding checks them all in one batched decoder pass and goes token by token only

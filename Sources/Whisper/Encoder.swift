@@ -1,5 +1,5 @@
 // Whisper's audio encoder: two convolutions with GELU, sinusoidal positions, pre-norm blocks, a final norm.
-import Numerics
+import HarkNumerics
 
 struct Encoder {
     struct Layer {
@@ -34,7 +34,8 @@ struct Encoder {
         finalNorm = try LayerNorm(file, "encoder/layer_norm", width: width)
     }
 
-    /// mel is one 30-s window, [3000, melBins]; the result is [1500, width].
+    /// mel is one window, [frames, melBins] with at most 3000 frames (30 s; shorter when the caller pads less,
+    /// `DecodingOptions.shortEncoderWindows`); the result is [frames / 2, width].
     func callAsFunction(_ mel: Tensor) -> Tensor {
         var x = Convolution.conv1d(mel, weight: conv1Weight, bias: conv1Bias, stride: 1, padding: 1)
         Vector.gelu(&x.data)

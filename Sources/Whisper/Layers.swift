@@ -1,5 +1,5 @@
 // The transformer pieces Whisper is built from: LayerNorm, Linear, attention blocks and the MLP.
-import Numerics
+import HarkNumerics
 
 struct LayerNorm {
     let gamma: [Float]

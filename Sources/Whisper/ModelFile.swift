@@ -1,6 +1,6 @@
 // CTranslate2's model.bin: named variables with shapes and dtypes, read with every length checked against the file.
 import Foundation
-import Numerics
+import HarkNumerics
 
 /// One stored variable, converted to Float (weights are float16 in the packaged models).
 public struct StoredVariable {
@@ -17,8 +17,7 @@ public struct StoredVariable {
 /// (alias, target) string pairs. A string is a u16 length that counts a trailing NUL, then the bytes.
 ///
 /// float16 is widened to float32 once at load: OpenBLAS multiplies float32 only, and converting per product
-/// would add the decoder's ~52M halves (~0.1 s at the 0.5 G values/s measured here) to every ~10-ms decoding
-/// step, to save ~150 MB (base transcribing: 476 MB peak, against faster-whisper's 573 MB).
+/// would add the conversion of every decoder weight to every decoding step, which costs more than the step.
 public struct ModelFile {
     public let path: String
     public let specName: String

@@ -62,7 +62,7 @@ public struct WhisperTokenizer: Sendable {
         languages = codes
         // English-only models have a vocabulary one entry shorter (no <|nocaptions|>-era shifts aside).
         isMultilingual = tokens.count >= 51865
-        mergeRanks = WhisperTokenizer.loadMerges(folder.appendingPathComponent("tokenizer.json"))
+        mergeRanks = try WhisperTokenizer.loadMerges(folder: folder)
     }
 
     public func languageToken(_ code: String) throws -> Int {
@@ -131,10 +131,17 @@ public struct WhisperTokenizer: Sendable {
         return regex.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } }
     }
 
-    private static func loadMerges(_ url: URL) -> [String: Int] {
-        guard let data = FileManager.default.contents(atPath: url.path),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let model = json["model"] as? [String: Any], let merges = model["merges"] as? [Any] else { return [:] }
+    /// BPE merge ranks from tokenizer.json; without them a prompt would be encoded byte by byte, so a missing or
+    /// unreadable file is an error, not an empty table.
+    private static func loadMerges(folder: URL) throws -> [String: Int] {
+        let url = folder.appendingPathComponent("tokenizer.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw WhisperError.missingFile(folder: folder.path, file: "tokenizer.json")
+        }
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let model = json["model"] as? [String: Any], let merges = model["merges"] as? [Any], !merges.isEmpty else {
+            throw WhisperError.notAWhisperModel(path: url.path, reason: "no BPE merges (model.merges)")
+        }
         var ranks: [String: Int] = [:]
         for (rank, merge) in merges.enumerated() {
             if let text = merge as? String { ranks[text] = rank }

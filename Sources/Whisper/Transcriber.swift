@@ -1,7 +1,7 @@
 // Long-form recognition: 30-s windows over the features, language detection, prompts, fallback and segments.
 import Features
 import Foundation
-import Numerics
+import HarkNumerics
 internal import CZlib
 
 public struct Transcriber {
@@ -10,9 +10,16 @@ public struct Transcriber {
     static let secondsPerFrame = 0.01
     public static let secondsPerTimestep = 0.02
 
-    public init(model: WhisperModel, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(model: WhisperModel) {
         self.model = model
-        BLAS.setThreads(threads)
+    }
+
+    /// Throws when these options cannot run on this model (an unknown language, or another language than English
+    /// on an English-only model), so a caller can refuse them before any work.
+    public func check(_ options: DecodingOptions) throws {
+        guard let code = options.language else { return }
+        _ = try model.tokenizer.languageToken(code)
+        guard model.isMultilingual || code == "en" else { throw WhisperError.englishOnlyModel(language: code) }
     }
 
     /// Features as faster-whisper computes them for transcription: 160 zero samples appended first.
@@ -47,10 +54,9 @@ public struct Transcriber {
         var nBestLogProb = [Float](repeating: 0, count: max(1, options.nBest))
         var history: [Int] = options.initialPrompt.map { tokenizer.encode(" " + $0.trimmingCharacters(in: .whitespaces)) } ?? []
         var historyStart = 0
-        var language = options.language
+        try check(options)
+        var language = model.isMultilingual ? options.language : "en"
         var languageProbabilities: [LanguageProbability] = []
-        if let code = language { _ = try tokenizer.languageToken(code) }
-        if !model.isMultilingual { language = "en" }
         var generator = SplitMix64(seed: options.seed)
         let decoder = WindowDecoder(model: model, options: options)
 

@@ -7,6 +7,7 @@ public enum WhisperError: Error, CustomStringConvertible, Equatable {
     case missingVariable(path: String, name: String)
     case badShape(path: String, name: String, expected: [Int], actual: [Int])
     case unknownLanguage(String)
+    case englishOnlyModel(language: String)
     case unsupportedTask(String)
     case featureMismatch(expectedMels: Int, actualMels: Int)
 
@@ -19,6 +20,8 @@ public enum WhisperError: Error, CustomStringConvertible, Equatable {
         case let .badShape(path, name, expected, actual):
             return "\(path): variable \(name) has shape \(actual), expected \(expected)"
         case let .unknownLanguage(code): return "unknown language '\(code)' (use a Whisper language code such as en, es, fr, or auto)"
+        case let .englishOnlyModel(language):
+            return "the model is English-only and cannot transcribe '\(language)' (use a multilingual model such as base)"
         case let .unsupportedTask(reason): return reason
         case let .featureMismatch(expected, actual):
             return "features have \(actual) mel bins but the model expects \(expected)"

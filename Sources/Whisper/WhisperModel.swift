@@ -1,7 +1,7 @@
 // A Whisper model loaded from a CTranslate2 folder (the faster-whisper format): weights, tokenizer and settings.
 import Features
 import Foundation
-import Numerics
+import HarkNumerics
 
 public final class WhisperModel {
     public let folder: URL

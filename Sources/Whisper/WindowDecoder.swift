@@ -1,6 +1,6 @@
 // Decoding one 30-s window: greedy, sampling or beam search over the decoder, with Whisper's logit rules.
 import Foundation
-import Numerics
+import HarkNumerics
 
 /// What decoding one window produced: hypotheses best first, and the no-speech probability.
 struct WindowDecoding {

@@ -1,6 +1,6 @@
 // Word timings: where each text token is spoken, from the cross-attention of the alignment heads and time warping.
 import Foundation
-import Numerics
+import HarkNumerics
 
 /// A word with where it is spoken, in seconds, and its tokens.
 public struct TimedWord: Equatable, Sendable, Codable {

@@ -2,6 +2,7 @@
 import XCTest
 import Foundation
 @testable import Bench
+import Scoring
 import TestSupport
 
 final class ManifestTests: XCTestCase {

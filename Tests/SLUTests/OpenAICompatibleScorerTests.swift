@@ -89,16 +89,23 @@ final class OpenAICompatibleScorerTests: XCTestCase {
         try await OpenAICompatibleScorer.connect(url: try Self.server.get().url, model: nil, timeout: 60)
     }
 
-    /// All 28 topic sentences and 10 MCQ items through both backends. Topics: the same label every time. MCQ: the
-    /// calibrated option margins can be tiny, and the two implementations' logits differ by as much as llama.cpp's
-    /// differ from themselves when only its execution path changes (Gemma3Tests). Measured: one item differs, the
-    /// coast question, where Hark's margin between options 4 and 2 is 0.005 nats and llama.cpp's own margin moves
-    /// from 0.26 to 0.08 between its default and flash-attention paths. The bound keeps that from growing.
+    /// All 28 topic sentences and 10 MCQ items through both backends (the server is llama.cpp on this machine).
+    /// The two implementations' logits differ by as much as llama.cpp's differ from themselves when only its
+    /// execution path changes (Gemma3Tests), so their summed label log-probabilities differ by up to `worstRaw`
+    /// (measured: 0.90 and 1.22 nats on two CPUs). A calibrated margin is a difference of two such sums, each
+    /// minus its prior, so a choice may differ where the embedded model's margin between the two choices is
+    /// under 2 x `worstRaw` (measured: 0.014 on the coast question, 0.82 on the Berlin question, both with 0.90).
+    /// A protocol fault (a token's offset off by one, a label scored without its first token) moves a label's
+    /// sum by whole nats: the raw bound catches it.
     func testBothBackendsChooseTheSameLabels() async throws {
         let remote = try await http()
         XCTAssertEqual(remote.model, "gemma-3-270m-q4_k_m.gguf")
         let local = try Self.embedded.get()
-        var worstRaw = 0.0
+        var worstRaw = 0.0, differing: [(item: String, margin: Double)] = [], decisions = 0
+        func compare(_ item: String, _ ours: String, _ theirs: String, _ scores: [String: Double]) {
+            decisions += 1
+            if ours != theirs { differing.append((item, scores[ours]! - scores[theirs]!)) }
+        }
         let topics = try String(contentsOf: TestPaths.fixture("slu/topic-sentences.tsv"), encoding: .utf8).split(separator: "\n").dropFirst()
             .map { $0.split(separator: "\t").map(String.init) }
         XCTAssertEqual(topics.count, 28)
@@ -108,23 +115,24 @@ final class OpenAICompatibleScorerTests: XCTestCase {
             let input = [TranscriptHypothesis(text: row[2], score: 0)]
             let a = try await localTopics.classify(input)
             let b = try await remoteTopics.classify(input)
-            XCTAssertEqual(a.label, b.label, row[2])
+            compare(row[2], a.label, b.label, a.scores)
             for (label, score) in a.rawScores { worstRaw = max(worstRaw, abs(score - b.rawScores[label]!)) }
         }
         let mcq = try String(contentsOf: TestPaths.fixture("slu/mcq-items.tsv"), encoding: .utf8).split(separator: "\n").dropFirst()
             .map { $0.split(separator: "\t").map(String.init) }
-        var disagreements: [String] = []
+        XCTAssertEqual(mcq.count, 10)
         for row in mcq {
             let passage = [TranscriptHypothesis(text: row[0], score: 0)]
             let a = try await MultipleChoice(scorer: local).answer(passage: passage, question: row[1], options: Array(row[2...5]))
             let b = try await MultipleChoice(scorer: remote).answer(passage: passage, question: row[1], options: Array(row[2...5]))
-            if a.answer != b.answer { disagreements.append("\(row[1]) embedded \(a.answer) server \(b.answer)") }
+            let scores = Dictionary(uniqueKeysWithValues: zip(row[2...5], a.scores))
+            compare(row[1], a.option, b.option, scores)
             for (x, y) in zip(a.rawScores, b.rawScores) { worstRaw = max(worstRaw, abs(x - y)) }
         }
-        XCTAssertLessThanOrEqual(disagreements.count, 2, disagreements.joined(separator: "; "))
-        print("MCQ disagreements: \(disagreements); largest raw score difference \(worstRaw)")
-        // Summed label log-probabilities of the two implementations (measured: at most 1.22 nats apart).
-        XCTAssertLessThan(worstRaw, 1.5)
+        print("backends differ on \(differing.count) of \(decisions) choices: \(differing.map { "\($0.item) (embedded margin \($0.margin))" }); largest raw score difference \(worstRaw)")
+        XCTAssertEqual(decisions, 38)
+        XCTAssertLessThan(worstRaw, 2)
+        XCTAssertEqual(differing.filter { $0.margin > 2 * worstRaw }.map(\.item), [], "choices that differ although no close call")
     }
 
     func testGenerationThroughTheServerIsGreedy() async throws {

@@ -38,13 +38,22 @@ final class TopicClassifierTests: XCTestCase {
         XCTAssertEqual(items.count, 28)
         XCTAssertEqual(Set(items.map(\.label)), Set(TopicPrompt.sibFleursLabels))
         let classifier = TopicClassifier(scorer: scorer)
+        // The content-free prompt's label scores, computed here independently of the classifier.
+        let labels = TopicPrompt.sibFleursLabels
+        let prior = try await scorer.logLikelihoods(
+            prompt: TopicPrompt.text(labels: labels, hypotheses: [TranscriptHypothesis(text: TopicPrompt.contentFree, score: 0)]),
+            continuations: labels.map { " " + $0 }).map(\.logProbability)
         for item in items {
             let decision = try await classifier.classify([TranscriptHypothesis(text: item.text, score: 0)])
             if decision.label == item.label { correct += 1 }
             let raw = decision.rawScores.max { $0.value < $1.value }!.key
             if raw == item.label { rawCorrect += 1 }
-            // Calibration subtracts the same prior from every prompt's label scores.
-            XCTAssertEqual(Set(decision.scores.keys), Set(TopicPrompt.sibFleursLabels))
+            // Calibration subtracts that prior from every prompt's label scores, and the label is the best of them.
+            XCTAssertEqual(Set(decision.scores.keys), Set(labels))
+            for (label, priorScore) in zip(labels, prior) {
+                XCTAssertEqual(decision.scores[label]!, decision.rawScores[label]! - priorScore, accuracy: 1e-4, label)
+            }
+            XCTAssertEqual(decision.scores[decision.label], decision.scores.values.max())
         }
         print("topic accuracy: calibrated \(correct)/\(items.count), raw \(rawCorrect)/\(items.count)")
         // Measured: calibrated 26 of 28, raw 17 of 28 (raw sums lean toward a few labels).

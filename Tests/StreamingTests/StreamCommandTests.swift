@@ -1,9 +1,9 @@
 // `hark stream -` as users pipe into it: speech, silence, noise, garbage, bad flags, closed stdout, SIGINT.
 import XCTest
 import Audio
-import Bench
+import Scoring
 import Foundation
-import Numerics
+import HarkNumerics
 import TestSupport
 
 final class StreamCommandTests: XCTestCase {
@@ -152,5 +152,25 @@ final class StreamCommandTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0)
         let finals = try events(seen).filter { $0.type == "final" }.map(\.text).joined(separator: " ")
         XCTAssertTrue(normalized(finals).contains("my fellow americans"), seen)
+    }
+
+    /// As a person sees it: `hark stream` in a terminal 30 columns wide (tmux), its text output rewriting the line
+    /// as partial results come. Utterances are longer than the row; rewriting a wrapped line left its upper rows on
+    /// the screen each time, so the start of an utterance stood there over and over. The speech has no run of four
+    /// words twice, and neither may the screen; every line that ended is whole (only the open line is cut).
+    func testTerminalShowsEachUtteranceOnce() throws {
+        let folder = try TestPaths.temporaryDirectory()
+        let pcm = folder.appendingPathComponent("jfk.s16le")
+        try jfkPCM().write(to: pcm)
+        let command = "\(HarkProcess.executable.path) stream - --model tiny.en --format s16le --step-ms 300 < \(pcm.path); echo '[exit '$?']'; sleep 600"
+        let terminal = try TerminalSession(columns: 30, rows: 50, command: command)
+        let screen = try terminal.screen(showing: "[exit ", timeout: 180)
+        let lines = screen.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        XCTAssertEqual(lines.last, "[exit 0]", screen)
+        let words = normalized(lines.dropLast().joined(separator: " ")).split(separator: " ").map(String.init)
+        XCTAssertGreaterThanOrEqual(words.count, 10, screen)
+        let runs = (0..<max(0, words.count - 3)).map { words[$0..<($0 + 4)].joined(separator: " ") }
+        XCTAssertEqual(Set(runs).count, runs.count, "a run of four words stands twice on the screen:\n\(screen)")
+        XCTAssertTrue(lines.dropLast().allSatisfy { !$0.contains("…") }, "only the open line is cut:\n\(screen)")
     }
 }

@@ -1,7 +1,7 @@
 // The detector on real speech (Audio/jfk.flac), digital silence and seeded white noise.
 import XCTest
 import Audio
-import Numerics
+import HarkNumerics
 import TestSupport
 @testable import Streaming
 

@@ -16,10 +16,23 @@ public enum TestPaths {
         return root.appendingPathComponent("Models/cache/\(name)")
     }
 
+    /// A reference measured on the machine that runs the tests: `make test` writes it (Makefile: machine-references).
+    /// A missing one is an error that says how to make it, never a skipped test.
+    public static func machineReference(_ name: String) throws -> Data {
+        let url = root.appendingPathComponent(".build/machine-references/\(name)")
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw MissingMachineReference(path: url.path) }
+        return data
+    }
+
     /// A fresh temporary folder for one test.
     public static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("hark-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
+}
+
+public struct MissingMachineReference: Error, CustomStringConvertible {
+    public let path: String
+    public var description: String { "\(path) is missing: `make machine-references` writes it (make test does)" }
 }

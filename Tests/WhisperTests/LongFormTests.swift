@@ -25,7 +25,7 @@ final class LongFormTests: XCTestCase {
 
     func testGreedyWithoutTimestampsKeepsSpeechAfterAPause() throws {
         let model = try XCTUnwrap(WhisperEngineTests.base, "run Models/install.sh")
-        let transcriber = Transcriber(model: model, threads: 2)
+        let transcriber = Transcriber(model: model)
         var options = DecodingOptions()
         options.language = "en"
         options.beamSize = 1

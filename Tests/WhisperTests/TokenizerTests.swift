@@ -45,7 +45,7 @@ final class TokenizerTests: XCTestCase {
 
 final class FallbackRuleTests: XCTestCase {
     func testCompressionRatioEqualsPythonZlib() throws {
-        let transcriber = Transcriber(model: try XCTUnwrap(WhisperEngineTests.tinyEnglish, "run Models/install.sh"), threads: 1)
+        let transcriber = Transcriber(model: try XCTUnwrap(WhisperEngineTests.tinyEnglish, "run Models/install.sh"))
         // Python: len(t.encode()) / len(zlib.compress(t.encode()))
         XCTAssertEqual(transcriber.compressionRatio(" Thank you. Thank you. Thank you. Thank you. Thank you. Thank you. Thank you. Thank you."), 4.0)
         XCTAssertEqual(transcriber.compressionRatio(" And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."),

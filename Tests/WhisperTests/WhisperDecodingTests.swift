@@ -1,7 +1,7 @@
 // Beam search and the English-only model against faster-whisper, and one-line errors for unusable model folders.
 import XCTest
 import Audio
-import Bench
+import Scoring
 import TestSupport
 @testable import Whisper
 
@@ -23,7 +23,7 @@ final class WhisperDecodingTests: XCTestCase {
 
     func testBeamSearchWordErrorRateIsWithinOnePointOfFasterWhisper() throws {
         let model = try XCTUnwrap(WhisperEngineTests.base, "run Models/install.sh")
-        let transcriber = Transcriber(model: model, threads: 2)
+        let transcriber = Transcriber(model: model)
         let references = try references()
         let short = ["jfk.flac": "en", "librivox-0870.wav": "en", "librivox-0880.wav": "en", "librivox-0890.flac": "en",
                      "asterisk-es-vm-intro.flac": "es", "asterisk-fr-vm-intro.flac": "fr",
@@ -42,7 +42,7 @@ final class WhisperDecodingTests: XCTestCase {
         let model = try XCTUnwrap(WhisperEngineTests.base, "run Models/install.sh")
         var options = options(beam: 5, language: "fr")
         options.nBest = 5
-        let result = try Transcriber(model: model, threads: 2)
+        let result = try Transcriber(model: model)
             .transcribe(try AudioFile.load(TestPaths.audio("asterisk-fr-vm-intro.flac").path), options: options)
         XCTAssertEqual(result.nBest.count, 5)
         XCTAssertEqual(result.nBest[0].text, result.text)
@@ -56,7 +56,7 @@ final class WhisperDecodingTests: XCTestCase {
     func testEnglishOnlyTinyModelMatchesFasterWhisperGreedy() throws {
         let model = try XCTUnwrap(WhisperEngineTests.tinyEnglish, "run Models/install.sh")
         XCTAssertFalse(model.isMultilingual)
-        let transcriber = Transcriber(model: model, threads: 2)
+        let transcriber = Transcriber(model: model)
         let references = try references()
         for name in ["jfk.flac", "librivox-0870.wav", "librivox-0880.wav", "librivox-0890.flac"] {
             let ours = try transcriber.transcribe(try AudioFile.load(TestPaths.audio(name).path), options: options(beam: 1, language: nil))
@@ -68,7 +68,7 @@ final class WhisperDecodingTests: XCTestCase {
     /// the same with no draft, the exact draft, a draft wrong in the middle and a draft of other words.
     func testDraftTokensDoNotChangeTheGreedyResult() throws {
         let model = try XCTUnwrap(WhisperEngineTests.base, "run Models/install.sh")
-        let transcriber = Transcriber(model: model, threads: 2)
+        let transcriber = Transcriber(model: model)
         let audio = try AudioFile.load(TestPaths.audio("jfk.flac").path)
         var options = DecodingOptions()
         options.beamSize = 1
@@ -104,7 +104,8 @@ final class WhisperDecodingTests: XCTestCase {
 
     func testTruncatedModelFileNamesTheFieldWhereItEnds() throws {
         let folder = try self.folder(with: ["config.json": base.appendingPathComponent("config.json"),
-                                            "vocabulary.json": base.appendingPathComponent("vocabulary.json")])
+                                            "vocabulary.json": base.appendingPathComponent("vocabulary.json"),
+                                            "tokenizer.json": base.appendingPathComponent("tokenizer.json")])
         let whole = try Data(contentsOf: base.appendingPathComponent("model.bin"), options: .alwaysMapped)
         try whole.prefix(1_000_000).write(to: folder.appendingPathComponent("model.bin"))
         XCTAssertThrowsError(try WhisperModel.load(from: folder)) { error in
@@ -120,9 +121,26 @@ final class WhisperDecodingTests: XCTestCase {
         }
     }
 
+    /// Without tokenizer.json's merges a prompt would be encoded byte by byte: an error, not a silent fallback.
+    func testMissingOrEmptyTokenizerMergesAreReported() throws {
+        let files = ["config.json": base.appendingPathComponent("config.json"),
+                     "vocabulary.json": base.appendingPathComponent("vocabulary.json"),
+                     "model.bin": base.appendingPathComponent("model.bin")]
+        let folder = try self.folder(with: files)
+        XCTAssertThrowsError(try WhisperModel.load(from: folder)) { error in
+            XCTAssertEqual("\(error)", "\(folder.path): not a Whisper model folder: missing tokenizer.json")
+        }
+        let broken = try self.folder(with: files)
+        try Data(#"{"model": {"type": "BPE", "merges": []}}"#.utf8).write(to: broken.appendingPathComponent("tokenizer.json"))
+        XCTAssertThrowsError(try WhisperModel.load(from: broken)) { error in
+            XCTAssertEqual("\(error)", "\(broken.path)/tokenizer.json: not a Whisper model: no BPE merges (model.merges)")
+        }
+    }
+
     func testAModelOfAnotherKindIsRejected() throws {
         let folder = try self.folder(with: ["config.json": base.appendingPathComponent("config.json"),
                                             "vocabulary.json": base.appendingPathComponent("vocabulary.json"),
+                                            "tokenizer.json": base.appendingPathComponent("tokenizer.json"),
                                             "model.bin": TestPaths.model("gemma-3-270m-q4_k_m.gguf")])
         XCTAssertThrowsError(try WhisperModel.load(from: folder)) { error in
             XCTAssertEqual("\(error)", "\(folder.path)/model.bin: corrupt model file at binary version: unsupported version 1179993927")

@@ -2,7 +2,7 @@
 import XCTest
 import Audio
 import Features
-import Numerics
+import HarkNumerics
 import TestSupport
 @testable import Whisper
 
@@ -29,7 +29,7 @@ final class WhisperEngineTests: XCTestCase {
     func testEncoderOutputMatchesCTranslate2() throws {
         let model = try baseModel()
         let samples = try NPY.read(TestPaths.fixture("whisper/librivox-0880-samples.npy")).data
-        let transcriber = Transcriber(model: model, threads: 2)
+        let transcriber = Transcriber(model: model)
         let encoded = try model.encode(try transcriber.features(samples).rows(0..<300))
         XCTAssertEqual(encoded.shape, [1500, 512])
         let referenceRows = try NPY.read(TestPaths.fixture("whisper/librivox-0880-encoder-rows.npy"))
@@ -47,7 +47,7 @@ final class WhisperEngineTests: XCTestCase {
     func testFirstDecoderStepLogProbabilitiesMatchCTranslate2() throws {
         let model = try baseModel()
         let samples = try NPY.read(TestPaths.fixture("whisper/librivox-0880-samples.npy")).data
-        let transcriber = Transcriber(model: model, threads: 2)
+        let transcriber = Transcriber(model: model)
         let memory = transcriber.memory(try transcriber.features(samples))
         var caches = [DecoderCache(layers: model.decoder.layers.count)]
         let prompt = [50258, 50259, 50359, 50363]
@@ -61,7 +61,7 @@ final class WhisperEngineTests: XCTestCase {
 
     func testGreedyTranscriptsEqualFasterWhisperOnEveryRecording() throws {
         let model = try baseModel()
-        let transcriber = Transcriber(model: model, threads: 2)
+        let transcriber = Transcriber(model: model)
         let references = try references()
         var options = DecodingOptions()
         options.beamSize = 1
@@ -78,7 +78,7 @@ final class WhisperEngineTests: XCTestCase {
     }
 
     func testLanguageDetectionFindsTheSpokenLanguage() throws {
-        let transcriber = Transcriber(model: try baseModel(), threads: 2)
+        let transcriber = Transcriber(model: try baseModel())
         for name in ["asterisk-es-vm-intro.flac", "asterisk-fr-vm-intro.flac", "asterisk-it-vm-intro.flac",
                      "asterisk-ru-vm-intro.flac", "jfk.flac"] {
             let detected = try transcriber.detectLanguage(try AudioFile.load(TestPaths.audio(name).path))

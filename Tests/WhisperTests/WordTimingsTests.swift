@@ -12,7 +12,7 @@ final class WordTimingsTests: XCTestCase {
         let model = try XCTUnwrap(WhisperEngineTests.base, "Whisper base not installed: run Models/install.sh")
         let data = try Data(contentsOf: TestPaths.fixture("whisper/word-alignment.json"))
         let fixture = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
-        let transcriber = Transcriber(model: model, threads: 2)
+        let transcriber = Transcriber(model: model)
         for name in ["jfk.flac", "asterisk-en-demo-instruct.flac"] {
             let entry = try XCTUnwrap(fixture[name])
             let tokens = try XCTUnwrap(entry["tokens"] as? [Int])
@@ -35,7 +35,7 @@ final class WordTimingsTests: XCTestCase {
 
     func testWordsSpanFromTheirFirstTokenToTheNextWord() throws {
         let model = try XCTUnwrap(WhisperEngineTests.base, "Whisper base not installed: run Models/install.sh")
-        let transcriber = Transcriber(model: model, threads: 2)
+        let transcriber = Transcriber(model: model)
         let tokens = model.tokenizer.encode(" And so, my fellow Americans")
         let starts = (0...tokens.count).map { Double($0) * 0.5 }
         let words = transcriber.words(tokens, starts: starts, offset: 10)

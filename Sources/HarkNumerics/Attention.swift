@@ -2,6 +2,10 @@
 import Foundation
 
 public enum Attention {
+    /// Turns one query's visible scores into weights, in place (pointer, count): `Vector.softmax` unless a model
+    /// needs another rounding (the LLM module passes llama.cpp's).
+    public typealias RowSoftmax = (UnsafeMutablePointer<Float>, Int) -> Void
+
     /// softmax(Q K^T / sqrt(headDim)) V for every head.
     /// q is [queries, heads * headDim]; k and v are [keys, heads * headDim]; the result is [queries, heads * headDim].
     /// With `causalOffset`, query i (at absolute position causalOffset + i) sees keys 0...causalOffset + i only.
@@ -18,7 +22,8 @@ public enum Attention {
     /// own; with `window`, only the last `window` of those (sliding-window attention).
     public static func groupedQuery(q: [Float], k: [Float], v: [Float], queries: Int, keys: Int,
                                     queryHeads: Int, keyValueHeads: Int, headDim: Int, scale: Float,
-                                    causalOffset: Int?, window: Int?, halfPrecisionWeights: Bool = false) -> [Float] {
+                                    causalOffset: Int?, window: Int?,
+                                    softmax: RowSoftmax = { Vector.softmax($0, count: $1) }) -> [Float] {
         let qWidth = queryHeads * headDim, kvWidth = keyValueHeads * headDim
         let group = queryHeads / keyValueHeads
         precondition(q.count == queries * qWidth && k.count >= keys * kvWidth && v.count >= keys * kvWidth)
@@ -36,7 +41,7 @@ public enum Attention {
                                     BLAS.gemv(pk.baseAddress! + kvColumn, pq.baseAddress! + qColumn, ps.baseAddress!,
                                               rows: keys, columns: headDim, alpha: scale, lda: kvWidth)
                                     softmaxRows(ps, queries: 1, keys: keys, causalOffset: causalOffset, window: window,
-                                                halfPrecision: halfPrecisionWeights)
+                                                softmax: softmax)
                                     BLAS.gemv(pv.baseAddress! + kvColumn, ps.baseAddress!, po.baseAddress! + qColumn,
                                               rows: keys, columns: headDim, transpose: true, lda: kvWidth)
                                     continue
@@ -45,7 +50,7 @@ public enum Attention {
                                           m: queries, n: keys, k: headDim, transposeB: true, alpha: scale,
                                           lda: qWidth, ldb: kvWidth, ldc: keys)
                                 softmaxRows(ps, queries: queries, keys: keys, causalOffset: causalOffset, window: window,
-                                            halfPrecision: halfPrecisionWeights)
+                                            softmax: softmax)
                                 BLAS.gemm(ps.baseAddress!, pv.baseAddress! + kvColumn, po.baseAddress! + qColumn,
                                           m: queries, n: headDim, k: keys, lda: keys, ldb: kvWidth, ldc: qWidth)
                             }
@@ -57,26 +62,14 @@ public enum Attention {
         return out
     }
 
-    /// Softmax of each query's visible keys; the others get weight 0. With `halfPrecision` the weights are
-    /// rounded to half, as llama.cpp does before multiplying them with its half-precision value cache.
+    /// Softmax of each query's visible keys; the others get weight 0.
     private static func softmaxRows(_ p: UnsafeMutableBufferPointer<Float>, queries: Int, keys: Int,
-                                    causalOffset: Int?, window: Int?, halfPrecision: Bool = false) {
+                                    causalOffset: Int?, window: Int?, softmax: RowSoftmax) {
         for i in 0..<queries {
             let row = i * keys
             let last = causalOffset.map { min(keys, $0 + i + 1) } ?? keys
             let first = window.map { max(0, last - $0) } ?? 0
-            if halfPrecision {
-                // llama.cpp's path: libm's expf and a running sum, as the Gemma comparisons were measured with (the
-                // maximum is the same in any order).
-                let maxValue = Vector.maximum(p.baseAddress! + row + first, count: last - first)
-                var sum: Float = 0
-                for j in first..<last { let e = expf(p[row + j] - maxValue); p[row + j] = e; sum += e }
-                let inverse = 1 / sum
-                for j in first..<last { p[row + j] *= inverse }
-                for j in first..<last { p[row + j] = HalfPrecision.rounded(p[row + j]) }
-            } else {
-                Vector.softmax(p.baseAddress! + row + first, count: last - first)
-            }
+            softmax(p.baseAddress! + row + first, last - first)
             for j in 0..<first { p[row + j] = 0 }
             for j in last..<keys { p[row + j] = 0 }
         }

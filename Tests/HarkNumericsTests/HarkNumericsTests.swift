@@ -1,8 +1,8 @@
-// Numerics kernels checked against values worked out by hand or by NumPy.
+// HarkNumerics kernels checked against values worked out by hand or by NumPy.
 import XCTest
-@testable import Numerics
+@testable import HarkNumerics
 
-final class NumericsTests: XCTestCase {
+final class HarkNumericsTests: XCTestCase {
     func testLinearMatchesHandComputedProduct() {
         // x (2x3) times W^T where W is (2x3), plus bias.
         let x = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
@@ -28,17 +28,12 @@ final class NumericsTests: XCTestCase {
         for (a, b) in zip(x, expected) { XCTAssertEqual(a, b, accuracy: 1e-5) }
     }
 
-    func testGeluExactAndTanhAgreeWithReference() {
+    func testGeluMatchesTorch() {
         var exact: [Float] = [-1, 0, 1, 3]
         Vector.gelu(&exact)
         // torch.nn.functional.gelu(torch.tensor([-1., 0., 1., 3.]))
         let expectedExact: [Float] = [-0.15865526, 0, 0.8413447, 2.9959502]
         for (a, b) in zip(exact, expectedExact) { XCTAssertEqual(a, b, accuracy: 1e-6) }
-        var approx: [Float] = [-1, 0, 1, 3]
-        Vector.geluTanh(&approx)
-        // torch.nn.functional.gelu(..., approximate="tanh")
-        let expectedTanh: [Float] = [-0.15880796, 0, 0.841192, 2.9963627]
-        for (a, b) in zip(approx, expectedTanh) { XCTAssertEqual(a, b, accuracy: 1e-6) }
     }
 
     /// The vectorizable exponential and error function against libm over their whole useful range.

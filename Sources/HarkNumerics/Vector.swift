@@ -24,14 +24,14 @@ public enum Vector {
 
     /// Softmax of `count` values in place. Maximum and sum run in eight lanes and the exponentials in a loop of
     /// their own, so all three vectorize (a running scalar sum would keep the exponentials scalar too).
-    static func softmax(_ p: UnsafeMutablePointer<Float>, count: Int) {
+    public static func softmax(_ p: UnsafeMutablePointer<Float>, count: Int) {
         let maxValue = maximum(p, count: count)
         for i in 0..<count { p[i] = exponential(p[i] - maxValue) }
         let inverse = 1 / sum(p, count: count)
         for i in 0..<count { p[i] *= inverse }
     }
 
-    static func maximum(_ p: UnsafePointer<Float>, count: Int) -> Float {
+    public static func maximum(_ p: UnsafePointer<Float>, count: Int) -> Float {
         var lanes = SIMD8<Float>(repeating: -.infinity)
         var i = 0
         while i + 8 <= count {
@@ -138,15 +138,5 @@ public enum Vector {
         p = p * t + 0.254829592
         let y = 1 - p * t * exponential(-a * a)
         return x < 0 ? -y : y
-    }
-
-    /// GELU with the tanh approximation, as Gemma uses.
-    public static func geluTanh(_ x: inout [Float]) {
-        x.withUnsafeMutableBufferPointer { p in
-            for i in 0..<p.count {
-                let v = p[i]
-                p[i] = 0.5 * v * (1 + tanhf(0.7978845608028654 * (v + 0.044715 * v * v * v)))
-            }
-        }
     }
 }

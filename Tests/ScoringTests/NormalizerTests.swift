@@ -3,7 +3,7 @@
 // symbols, 14 other languages and the edge cases of Python's string handling.
 import XCTest
 import Foundation
-@testable import Bench
+@testable import Scoring
 import TestSupport
 
 final class NormalizerTests: XCTestCase {

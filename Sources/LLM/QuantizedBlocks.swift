@@ -6,6 +6,7 @@
 //   Q4_K 256 values, 144 bytes: f16 d, f16 dmin, u8 scales[12], u8 qs[128]; 8 groups of 32, 6-bit scale and min each:
 //                               x = d * scale * q - dmin * min
 //   Q6_K 256 values, 210 bytes: u8 ql[128], u8 qh[64], i8 scales[16], f16 d; x = d * scale * (q - 32), q 6 bits
+import HarkNumerics
 
 public enum GGMLType: UInt32, CaseIterable, Sendable {
     case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q8_1 = 9

@@ -1,12 +1,22 @@
-// Whisper as the benchmark's recognizer: beam search, n-best transcripts, the manifest's language passed on.
+// The cascade's first stage: n-best transcripts of speech, from Whisper or from any recognizer behind the protocol.
 import Foundation
-import SLU
 import Whisper
 
+/// N-best transcripts of 16 kHz samples, best first, scored by average log-probability.
+public protocol SpeechRecognizer {
+    /// Model identity for results' keys (a changed model recomputes).
+    var fingerprint: String { get }
+    /// The language codes the recognizer can be told, or nil when it knows one language only (nothing to tell).
+    var languages: [String]? { get }
+    /// The language every input is in (`--language`), or nil to use each input's own or detect it.
+    var forcedLanguage: String? { get }
+    func transcribe(_ samples: [Float], language: String?, count: Int) throws -> [TranscriptHypothesis]
+}
+
+/// Whisper with beam search, as wide as the n-best list asked for (at least 5).
 public struct WhisperRecognizer: SpeechRecognizer {
     public let transcriber: Transcriber
     public let fingerprint: String
-    /// A language for every item (`--language`), overriding the manifest.
     public var forcedLanguage: String?
 
     public init(transcriber: Transcriber, forcedLanguage: String? = nil) {
@@ -17,15 +27,7 @@ public struct WhisperRecognizer: SpeechRecognizer {
         fingerprint = "\(folder.lastPathComponent):\(size)"
     }
 
-    /// The manifest knows the language; giving it to Whisper avoids misdetection on poor audio, where the
-    /// text otherwise collapses into another script.
-    public func language(for item: BenchItem) -> String? {
-        guard transcriber.model.isMultilingual else { return nil }
-        let supported = transcriber.model.tokenizer.languages
-        if let forcedLanguage { return forcedLanguage }
-        if let asrLang = item.asrLang, supported.contains(asrLang) { return asrLang }
-        return WhisperLanguage.code(for: item.lang, supported: supported)
-    }
+    public var languages: [String]? { transcriber.model.isMultilingual ? transcriber.model.tokenizer.languages : nil }
 
     public func transcribe(_ samples: [Float], language: String?, count: Int) throws -> [TranscriptHypothesis] {
         var options = DecodingOptions()

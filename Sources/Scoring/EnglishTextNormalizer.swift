@@ -1,12 +1,17 @@
 // Whisper's English normalizer (openai-whisper's normalizers/english.py): contractions, titles, spelled-out
-// numbers to digits, currencies and percentages, British to American spelling.
+// numbers to digits, currencies and percentages, British to American spelling (the map is openai-whisper's
+// english.json, MIT licence, kept as this module's resource).
 import Foundation
 
 public final class EnglishTextNormalizer: TextNormalizer, @unchecked Sendable {
     public static let shared = EnglishTextNormalizer()
 
     private let numbers = EnglishNumberNormalizer()
-    private let spellings: [String: String] = try! JSONDecoder().decode([String: String].self, from: Data(EnglishSpellings.json.utf8))
+    private let spellings: [String: String] = {
+        // The resource is part of the build: a missing or broken file is a broken installation, not bad input.
+        let url = Bundle.module.url(forResource: "english", withExtension: "json")!
+        return try! JSONDecoder().decode([String: String].self, from: Data(contentsOf: url))
+    }()
 
     static let ignorePatterns = #"\b(hmm|mm|mhm|mmm|uh|um)\b"#
     /// Applied in this order, as the reference applies its dictionary.

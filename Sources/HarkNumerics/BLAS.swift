@@ -21,7 +21,7 @@ public enum BLAS {
         }
     }
 
-    /// Pointer form for callers inside Numerics and the model loaders (sub-matrices of larger buffers).
+    /// Pointer form for callers inside HarkNumerics and the model loaders (sub-matrices of larger buffers).
     public static func gemm(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         m: Int, n: Int, k: Int,

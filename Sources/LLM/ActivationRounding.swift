@@ -1,8 +1,9 @@
 // The rounding llama.cpp's CPU kernels apply to activations, reproduced so logits agree with the reference:
 // a product with a quantized weight first quantizes the activation row (Q8_0 for 32-blocks, Q8_K for 256-blocks);
-// a product with a half-precision operand (the KV cache) rounds to half; GELU reads a half-precision table.
+// a product with a half-precision operand (the KV cache) rounds to half; GELU reads a half-precision table;
+// attention weights are rounded to half before they meet the half-precision value cache.
 import Foundation
-
+import HarkNumerics
 
 public enum ActivationRounding {
     /// Quantize-dequantize each row of `x` as llama.cpp does before multiplying by a weight of `weightType`.
@@ -63,5 +64,15 @@ public enum ActivationRounding {
     /// GELU of every half value, rounded to half, indexed by the input's bits (llama.cpp's ggml_table_gelu_f16).
     static let geluTable: [Float] = HalfPrecision.floatTable.map { h in
         HalfPrecision.rounded(0.5 * h * (1 + tanhf(0.7978845608028654 * h * (1 + 0.044715 * h * h))))
+    }
+
+    /// Attention weights of one query row, in place, as llama.cpp computes them on the CPU: libm's expf and a
+    /// running sum (the Gemma comparisons were measured with these), then each weight rounded to half.
+    public static func halfPrecisionSoftmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        let maxValue = Vector.maximum(row, count: count)
+        var sum: Float = 0
+        for j in 0..<count { let e = expf(row[j] - maxValue); row[j] = e; sum += e }
+        let inverse = 1 / sum
+        for j in 0..<count { row[j] = HalfPrecision.rounded(row[j] * inverse) }
     }
 }

@@ -1,6 +1,6 @@
 // Error rates on hand-counted examples.
 import XCTest
-import Bench
+import Scoring
 
 final class ErrorRateTests: XCTestCase {
     func testWordErrorsCountSubstitutionsDeletionsAndInsertions() {

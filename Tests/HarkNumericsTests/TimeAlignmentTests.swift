@@ -1,6 +1,6 @@
 // Median filter and time warping on small cases worked by hand.
 import XCTest
-@testable import Numerics
+@testable import HarkNumerics
 
 final class TimeAlignmentTests: XCTestCase {
     func testMedianFilterReflectsAtTheEnds() {
