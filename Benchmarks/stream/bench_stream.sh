@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 hour=${1:-}
+source Benchmarks/stream/prepare.sh
 AUDIO=Audio/asterisk-en-demo-instruct.flac
 MODEL=${MODEL:-base}
 THREADS=${THREADS:-2}
@@ -30,9 +31,9 @@ cat > Benchmarks/results/stream.md <<MD
 # Streaming benchmark
 
 - date: $(date -u +%Y-%m-%dT%H:%MZ)
-- machine: $machine; shared with other agents' builds and tests, so the figures are pessimistic
+- machine: $machine
 - command: \`Benchmarks/stream/bench_stream.sh $hour\` (MODEL=$MODEL THREADS=$THREADS EXTRA="${EXTRA:-}")
-- audio: $AUDIO ($(soxi -D "$AUDIO" 2>/dev/null || echo 73.3) s of real speech), model Whisper $MODEL, greedy, $THREADS threads, stream options: defaults (--step-ms 1000, --endpoint-ms 800, encoder window: the buffer padded to whole seconds, at least 10 s) plus \`${EXTRA:-}\`
+- audio: $AUDIO ($(python3 -c "import soundfile as s; i = s.info('$AUDIO'); print(round(i.frames / i.samplerate, 1))") s of real speech), model Whisper $MODEL, greedy, $THREADS threads, stream options: defaults (--step-ms 1000, --endpoint-ms 800, encoder window: the buffer padded to whole seconds, at least 10 s) plus \`${EXTRA:-}\`
 - paced: Benchmarks/stream/pace.py writes 20-ms chunks at real time; each event is stamped when it reaches the reader
 
 $figures

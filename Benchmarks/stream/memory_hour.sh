@@ -5,6 +5,7 @@
 # Prints one markdown line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source Benchmarks/stream/prepare.sh
 AUDIO=Audio/asterisk-en-demo-instruct.flac
 MODEL=${MODEL:-base}
 THREADS=${THREADS:-2}

@@ -4,6 +4,7 @@
 # Usage: [MODEL=base THREADS=2 EXTRA=""] Benchmarks/stream/silence_noise.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source Benchmarks/stream/prepare.sh
 MODEL=${MODEL:-base}
 THREADS=${THREADS:-2}
 out=$(mktemp)
