@@ -37,6 +37,9 @@ struct BenchRunCommand: AsyncParsableCommand {
     @Option(help: "Whisper model name or folder.")
     var model = "base"
 
+    @Option(help: ComputeType.help)
+    var computeType = ComputeType.default
+
     @OptionGroup var llm: LLMOptions
 
     @Option(help: "Comma-separated n-best sizes; each is a configuration (1 = the best transcript only).")
@@ -79,10 +82,11 @@ struct BenchRunCommand: AsyncParsableCommand {
         let tasks = Set(entries.map(\.item.task))
         let needsASR = tasks.contains("asr") || textSource == .asr
         let needsLLM = tasks.contains("topic") || tasks.contains("mcq")
-        threads.apply()
+        let pool = threads.pool()
         let recognizer = needsASR
-            ? WhisperRecognizer(transcriber: Transcriber(model: try ModelRegistry.loadWhisper(model)), forcedLanguage: language) : nil
-        let scorer: LogLikelihoodScorer? = needsLLM ? try await llm.scorer() : nil
+            ? WhisperRecognizer(transcriber: Transcriber(model: try ModelRegistry.loadWhisper(model, computeType: computeType, pool: pool)),
+                                forcedLanguage: language) : nil
+        let scorer: LogLikelihoodScorer? = needsLLM ? try await llm.scorer(pool: pool) : nil
 
         let directory = URL(fileURLWithPath: out)
         let log = try ResultLog(directory: directory)

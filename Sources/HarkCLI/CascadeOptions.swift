@@ -26,15 +26,13 @@ struct CascadeOptions: ParsableArguments {
 
     /// A recognizer that returns each input's n-best transcripts with their average log-probabilities.
     func recognizer() throws -> (String, AudioInputOptions) throws -> [TranscriptHypothesis] {
-        let recognizer = WhisperRecognizer(transcriber: Transcriber(model: try whisper.load()), forcedLanguage: whisper.forcedLanguage)
+        let recognizer = WhisperRecognizer(transcriber: Transcriber(model: try whisper.load(pool: threads.pool())),
+                                           forcedLanguage: whisper.forcedLanguage)
         return { input, audio in try recognizer.transcribe(try audio.load(input), language: recognizer.forcedLanguage, count: nBest) }
     }
 
-    /// The language model that scores the prompts, with the thread count applied first.
-    func scorer() async throws -> LogLikelihoodScorer {
-        threads.apply()
-        return try await llm.scorer()
-    }
+    /// The language model that scores the prompts.
+    func scorer() async throws -> LogLikelihoodScorer { try await llm.scorer(pool: threads.pool()) }
 
     /// One line of JSON with sorted keys, as every command prints it.
     func printJSON(_ object: [String: Any]) throws {

@@ -25,8 +25,7 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let gguf = llm.map { URL(fileURLWithPath: $0) } ?? ModelCache.defaultLLM
-        threads.apply()
-        let model = try Gemma3Model.load(from: gguf)
+        let model = try Gemma3Model.load(from: gguf, pool: threads.pool())
         let tokens = model.tokenizer.encode(prompt, addBOS: model.tokenizer.addsBeginOfSequence)
         var cache = Gemma3Cache(layers: model.config.layers)
         let start = Date()

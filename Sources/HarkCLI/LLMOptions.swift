@@ -1,6 +1,7 @@
 // Which language model scores the cascade: the embedded GGUF, or an OpenAI-compatible server.
 import ArgumentParser
 import Foundation
+import HarkNumerics
 import LLM
 import SLU
 
@@ -27,16 +28,16 @@ struct LLMOptions: ParsableArguments {
     }
 
     /// The embedded Gemma model from its GGUF file.
-    func embedded() throws -> Scorer {
+    func embedded(pool: ThreadPool) throws -> Scorer {
         let gguf = llm.map { URL(fileURLWithPath: $0) } ?? ModelCache.defaultLLM
-        return Scorer(model: try Gemma3Model.load(from: gguf))
+        return Scorer(model: try Gemma3Model.load(from: gguf, pool: pool))
     }
 
     /// The server when --llm-url is given, else the embedded model.
-    func scorer() async throws -> LogLikelihoodScorer {
+    func scorer(pool: ThreadPool) async throws -> LogLikelihoodScorer {
         if let llmURL {
             return try await OpenAICompatibleScorer.connect(url: URL(string: llmURL)!, model: llmModel, timeout: llmTimeout)
         }
-        return EmbeddedScorer(scorer: try embedded())
+        return EmbeddedScorer(scorer: try embedded(pool: pool))
     }
 }

@@ -1,13 +1,15 @@
 // Model names users type (`--model base`) and the folders they mean; a path works too.
+import ArgumentParser
 import Foundation
+import HarkNumerics
 import Whisper
 
 enum ModelRegistry {
     /// Name -> folder under the model cache, filled by Models/install.sh.
     static let whisper: [(name: String, folder: String)] = [("base", "whisper-base"), ("tiny.en", "whisper-tiny.en")]
 
-    static func loadWhisper(_ nameOrPath: String) throws -> WhisperModel {
-        try WhisperModel.load(from: try whisperFolder(nameOrPath))
+    static func loadWhisper(_ nameOrPath: String, computeType: ComputeType, pool: ThreadPool) throws -> WhisperModel {
+        try WhisperModel.load(from: try whisperFolder(nameOrPath), computeType: computeType, pool: pool)
     }
 
     static func whisperFolder(_ nameOrPath: String) throws -> URL {
@@ -36,4 +38,10 @@ enum ModelRegistry {
             }
         }
     }
+}
+
+extension ComputeType: ExpressibleByArgument {
+    static let help = ArgumentHelp(
+        "How Whisper keeps its weights: float16 (as stored), int8 (a scale per row: smaller and faster to decode, a few words may differ) or float32 (widened at load).",
+        valueName: "type")
 }

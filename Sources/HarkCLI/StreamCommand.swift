@@ -78,8 +78,7 @@ struct StreamCommand: ParsableCommand {
         options.maxUtteranceSeconds = maxUtteranceS
         options.maxBufferSeconds = maxBufferS
         options.wordTrimSeconds = trimAfterS
-        threads.apply()
-        let decoder = WhisperUtteranceDecoder(model: try whisper.load(), language: whisper.forcedLanguage,
+        let decoder = WhisperUtteranceDecoder(model: try whisper.load(pool: threads.pool()), language: whisper.forcedLanguage,
                                               shortEncoderWindows: shortEncoderWindow)
         try decoder.transcriber.check(decoder.options)
         let recognizer = StreamRecognizer(decoder: decoder, options: options)

@@ -1,16 +1,16 @@
-// The --threads option every computing command takes, applied once when the command starts.
+// The --threads option every computing command takes: the size of the thread pool its models run on.
 import ArgumentParser
 import Foundation
 import HarkNumerics
 
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads for matrix products (default: all cores). OpenBLAS threads spin while they wait, so on a machine shared with other work give only the cores you can spare.")
+    @Option(help: "Threads for the models' products (default: all cores). Idle threads sleep, and a thread that shares its core with other work takes less of each product.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
-    /// OpenBLAS keeps one process-wide pool: the command sets its size before any model runs.
-    func apply() { BLAS.setThreads(threads) }
+    /// The pool the command's models run on.
+    func pool() -> ThreadPool { ThreadPool(threads: threads) }
 }

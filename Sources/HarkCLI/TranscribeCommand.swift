@@ -104,8 +104,7 @@ struct TranscribeCommand: ParsableCommand {
             throw CLIError.outputsCollide(first: first, second: second,
                                           output: "\(outputDirectory)/\(outputStem(for: first)).\(formats[0].rawValue)")
         }
-        threads.apply()
-        let transcriber = Transcriber(model: try whisper.load())
+        let transcriber = Transcriber(model: try whisper.load(pool: threads.pool()))
         try transcriber.check(options)
         var failed = 0
         for input in inputs {

@@ -1,4 +1,5 @@
-// Scaled dot-product attention over several heads, each head's products through gemm on strided views.
+// Scaled dot-product attention over several heads, the heads spread over a thread pool, each head's products
+// through gemm on strided views.
 import Foundation
 
 public enum Attention {
@@ -10,10 +11,10 @@ public enum Attention {
     /// q is [queries, heads * headDim]; k and v are [keys, heads * headDim]; the result is [queries, heads * headDim].
     /// With `causalOffset`, query i (at absolute position causalOffset + i) sees keys 0...causalOffset + i only.
     public static func multiHead(q: [Float], k: [Float], v: [Float], queries: Int, keys: Int,
-                                 heads: Int, headDim: Int, causalOffset: Int? = nil) -> [Float] {
+                                 heads: Int, headDim: Int, causalOffset: Int? = nil, pool: ThreadPool) -> [Float] {
         groupedQuery(q: q, k: k, v: v, queries: queries, keys: keys, queryHeads: heads, keyValueHeads: heads,
                      headDim: headDim, scale: 1 / Float(headDim).squareRoot(),
-                     causalOffset: causalOffset, window: nil)
+                     causalOffset: causalOffset, window: nil, pool: pool)
     }
 
     /// Attention where groups of query heads share one key/value head (grouped-query attention).
@@ -22,38 +23,136 @@ public enum Attention {
     /// own; with `window`, only the last `window` of those (sliding-window attention).
     public static func groupedQuery(q: [Float], k: [Float], v: [Float], queries: Int, keys: Int,
                                     queryHeads: Int, keyValueHeads: Int, headDim: Int, scale: Float,
-                                    causalOffset: Int?, window: Int?,
+                                    causalOffset: Int?, window: Int?, pool: ThreadPool,
                                     softmax: RowSoftmax = { Vector.softmax($0, count: $1) }) -> [Float] {
         let qWidth = queryHeads * headDim, kvWidth = keyValueHeads * headDim
         let group = queryHeads / keyValueHeads
         precondition(q.count == queries * qWidth && k.count >= keys * kvWidth && v.count >= keys * kvWidth)
         var out = [Float](repeating: 0, count: queries * qWidth)
-        var scores = [Float](repeating: 0, count: queries * keys)
+        // The work is cut into (head, block of query rows) pieces: a block's scores (64 rows) stay in the cache
+        // between their product, softmax and weighted sum, and the pieces spread evenly over the threads.
+        let blockRows = queries <= fusedQueryLimit ? queries : min(queries, 64)
+        let blocks = (queries + blockRows - 1) / blockRows
+        let minimumPieces = max(1, 200_000 / max(1, blockRows * keys * headDim))
+        var scores = [Float](repeating: 0, count: pool.threads * blockRows * keys)
         q.withUnsafeBufferPointer { pq in
-            k.withUnsafeBufferPointer { pk in
-                v.withUnsafeBufferPointer { pv in
-                    out.withUnsafeMutableBufferPointer { po in
-                        scores.withUnsafeMutableBufferPointer { ps in
-                            for h in 0..<queryHeads {
-                                let qColumn = h * headDim, kvColumn = (h / group) * headDim
-                                if queries == 1 {
-                                    // One decoding step: matrix-vector products, no packing of the keys and values.
-                                    BLAS.gemv(pk.baseAddress! + kvColumn, pq.baseAddress! + qColumn, ps.baseAddress!,
-                                              rows: keys, columns: headDim, alpha: scale, lda: kvWidth)
-                                    softmaxRows(ps, queries: 1, keys: keys, causalOffset: causalOffset, window: window,
-                                                softmax: softmax)
-                                    BLAS.gemv(pv.baseAddress! + kvColumn, ps.baseAddress!, po.baseAddress! + qColumn,
-                                              rows: keys, columns: headDim, transpose: true, lda: kvWidth)
-                                    continue
-                                }
-                                BLAS.gemm(pq.baseAddress! + qColumn, pk.baseAddress! + kvColumn, ps.baseAddress!,
-                                          m: queries, n: keys, k: headDim, transposeB: true, alpha: scale,
-                                          lda: qWidth, ldb: kvWidth, ldc: keys)
-                                softmaxRows(ps, queries: queries, keys: keys, causalOffset: causalOffset, window: window,
-                                            softmax: softmax)
-                                BLAS.gemm(ps.baseAddress!, pv.baseAddress! + kvColumn, po.baseAddress! + qColumn,
-                                          m: queries, n: headDim, k: keys, lda: keys, ldb: kvWidth, ldc: qWidth)
-                            }
+        k.withUnsafeBufferPointer { pk in
+        v.withUnsafeBufferPointer { pv in
+        out.withUnsafeMutableBufferPointer { po in
+        scores.withUnsafeMutableBufferPointer { ps in
+            pool.forEach(splitting: queryHeads * blocks, minimum: minimumPieces) { pieces, worker in
+                let workerScores = ps.baseAddress! + worker * blockRows * keys
+                for piece in pieces {
+                    let h = piece / blocks, firstRow = (piece % blocks) * blockRows
+                    let rows = min(blockRows, queries - firstRow)
+                    let qColumn = h * headDim, kvColumn = (h / group) * headDim
+                    let query = pq.baseAddress! + firstRow * qWidth + qColumn, key = pk.baseAddress! + kvColumn
+                    let value = pv.baseAddress! + kvColumn, output = po.baseAddress! + firstRow * qWidth + qColumn
+                    let offset = causalOffset.map { $0 + firstRow }
+                    if rows <= fusedQueryLimit {
+                        // Decoding steps: each query's scores, softmax and weighted sum in one pass over the head's
+                        // keys and values, no packing (gemm) and no call per query (gemv).
+                        for i in 0..<rows {
+                            Kernels.scaledDots(query + i * qWidth, key, count: keys, stride: kvWidth, length: headDim,
+                                               scale: scale, workerScores + i * keys)
+                        }
+                        softmaxRows(workerScores, queries: rows, keys: keys, causalOffset: offset, window: window,
+                                    softmax: softmax)
+                        for i in 0..<rows {
+                            Kernels.weightedSum(workerScores + i * keys, value, count: keys, stride: kvWidth,
+                                                length: headDim, output + i * qWidth)
+                        }
+                        continue
+                    }
+                    BLAS.gemm(query, key, workerScores, m: rows, n: keys, k: headDim, transposeB: true,
+                              alpha: scale, lda: qWidth, ldb: kvWidth, ldc: keys)
+                    softmaxRows(workerScores, queries: rows, keys: keys, causalOffset: offset, window: window,
+                                softmax: softmax)
+                    BLAS.gemm(workerScores, value, output, m: rows, n: headDim, k: keys,
+                              lda: keys, ldb: kvWidth, ldc: qWidth)
+                }
+            }
+        }
+        }
+        }
+        }
+        }
+        return out
+    }
+
+    /// Up to this many queries (decoding steps, beams) a head runs in `Kernels`' fused loops instead of two gemms.
+    static let fusedQueryLimit = 8
+
+    /// Softmax of each query's visible keys; the others get weight 0.
+    private static func softmaxRows(_ p: UnsafeMutablePointer<Float>, queries: Int, keys: Int,
+                                    causalOffset: Int?, window: Int?, softmax: RowSoftmax) {
+        for i in 0..<queries {
+            let row = i * keys
+            let last = causalOffset.map { min(keys, $0 + i + 1) } ?? keys
+            let first = window.map { max(0, last - $0) } ?? 0
+            softmax(p + row + first, last - first)
+            for j in 0..<first { p[row + j] = 0 }
+            for j in last..<keys { p[row + j] = 0 }
+        }
+    }
+}
+
+/// Keys and values that many decoding steps attend to (the encoder output seen through a decoder layer), packed
+/// once per head so that each step's scores and weighted sums are two panel products: the keys and values are
+/// read front to back once per step for all its queries (beams), instead of strided per query.
+public struct PackedKeysValues: Sendable {
+    public let positions: Int
+    public let heads: Int
+    public let headDim: Int
+    /// Per head, its keys [positions, headDim].
+    let keys: [PanelMatrix<Float>]
+    /// Per head, its values transposed [headDim, positions].
+    let valuesTransposed: [PanelMatrix<Float>]
+
+    /// keys and values are [positions, heads * headDim], head h in columns h * headDim..<(h + 1) * headDim.
+    public init(keys: [Float], values: [Float], positions: Int, heads: Int, headDim: Int, pool: ThreadPool) {
+        let width = heads * headDim
+        precondition(keys.count == positions * width && values.count == positions * width)
+        self.positions = positions
+        self.heads = heads
+        self.headDim = headDim
+        var packed = [PanelMatrix<Float>?](repeating: nil, count: 2 * heads)
+        keys.withUnsafeBufferPointer { k in
+            values.withUnsafeBufferPointer { v in
+                packed.withUnsafeMutableBufferPointer { out in
+                    pool.forEach(chunks: 2 * heads) { chunk, _ in
+                        let h = chunk % heads
+                        out[chunk] = chunk < heads
+                            ? PanelMatrix(k.baseAddress! + h * headDim, rows: positions, columns: headDim, rowStride: width)
+                            : PanelMatrix(v.baseAddress! + h * headDim, rows: headDim, columns: positions, rowStride: 1,
+                                          columnStride: width)
+                    }
+                }
+            }
+        }
+        self.keys = packed[..<heads].map { $0! }
+        valuesTransposed = packed[heads...].map { $0! }
+    }
+
+    /// softmax(q_h K_h^T * scale) V_h for every head h; q is [queries, heads * headDim], so is the result.
+    public func attend(_ q: [Float], queries: Int, scale: Float, pool: ThreadPool) -> [Float] {
+        let width = heads * headDim
+        precondition(q.count == queries * width)
+        var out = [Float](repeating: 0, count: queries * width)
+        let scratch = queries * (headDim + positions)
+        var buffers = [Float](repeating: 0, count: pool.threads * scratch)
+        let minimumHeads = max(1, 200_000 / max(1, queries * positions * headDim))
+        q.withUnsafeBufferPointer { pq in
+            out.withUnsafeMutableBufferPointer { po in
+                buffers.withUnsafeMutableBufferPointer { pb in
+                    pool.forEach(splitting: heads, minimum: minimumHeads) { range, worker in
+                        let query = pb.baseAddress! + worker * scratch, scores = query + queries * headDim
+                        for h in range {
+                            gatherScaledQueries(pq.baseAddress!, queries: queries, head: h, scale: scale, into: query)
+                            keys[h].multiply(query, rows: queries, into: scores, outputStride: positions)
+                            for i in 0..<queries { Vector.softmax(scores + i * positions, count: positions) }
+                            valuesTransposed[h].multiply(scores, rows: queries, into: po.baseAddress! + h * headDim,
+                                                         outputStride: width)
                         }
                     }
                 }
@@ -62,16 +161,28 @@ public enum Attention {
         return out
     }
 
-    /// Softmax of each query's visible keys; the others get weight 0.
-    private static func softmaxRows(_ p: UnsafeMutableBufferPointer<Float>, queries: Int, keys: Int,
-                                    causalOffset: Int?, window: Int?, softmax: RowSoftmax) {
+    /// q_h K_h^T * scale of one head, [queries, positions] (before the softmax): for word timings.
+    public func scores(_ q: [Float], queries: Int, head: Int, scale: Float) -> [Float] {
+        precondition(q.count == queries * heads * headDim)
+        var query = [Float](repeating: 0, count: queries * headDim)
+        var scores = [Float](repeating: 0, count: queries * positions)
+        q.withUnsafeBufferPointer { pq in
+            query.withUnsafeMutableBufferPointer { gathered in
+                scores.withUnsafeMutableBufferPointer { ps in
+                    gatherScaledQueries(pq.baseAddress!, queries: queries, head: head, scale: scale, into: gathered.baseAddress!)
+                    keys[head].multiply(gathered.baseAddress!, rows: queries, into: ps.baseAddress!, outputStride: positions)
+                }
+            }
+        }
+        return scores
+    }
+
+    /// Head h's columns of every query row, times scale, as contiguous rows of headDim.
+    private func gatherScaledQueries(_ q: UnsafePointer<Float>, queries: Int, head: Int, scale: Float,
+                                     into out: UnsafeMutablePointer<Float>) {
+        let width = heads * headDim
         for i in 0..<queries {
-            let row = i * keys
-            let last = causalOffset.map { min(keys, $0 + i + 1) } ?? keys
-            let first = window.map { max(0, last - $0) } ?? 0
-            softmax(p.baseAddress! + row + first, last - first)
-            for j in 0..<first { p[row + j] = 0 }
-            for j in last..<keys { p[row + j] = 0 }
+            for d in 0..<headDim { out[i * headDim + d] = q[i * width + head * headDim + d] * scale }
         }
     }
 }

@@ -1,4 +1,4 @@
-// Matrix products through OpenBLAS (cblas_sgemm), and control of OpenBLAS's thread pool.
+// Matrix products through OpenBLAS (cblas_sgemm), each call on one thread; ThreadPool spreads the big ones.
 internal import COpenBLAS
 
 public enum BLAS {
@@ -21,6 +21,11 @@ public enum BLAS {
         }
     }
 
+    /// OpenBLAS runs every call on the calling thread: its own pool busy-waits between calls, which on a small
+    /// machine shared with other work cost more than the parallelism gave. Parallel products split their rows or
+    /// columns over a `ThreadPool` instead.
+    private static let singleThreaded: Void = openblas_set_num_threads(1)
+
     /// Pointer form for callers inside HarkNumerics and the model loaders (sub-matrices of larger buffers).
     public static func gemm(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
@@ -29,6 +34,7 @@ public enum BLAS {
         alpha: Float = 1, beta: Float = 0,
         lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil
     ) {
+        _ = singleThreaded
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
@@ -46,42 +52,60 @@ public enum BLAS {
         _ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
         rows m: Int, columns n: Int, transpose: Bool = false, alpha: Float = 1, beta: Float = 0, lda: Int? = nil
     ) {
+        _ = singleThreaded
         cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha,
                     a, blasint(lda ?? n), x, 1, beta, y, 1)
     }
 
     /// y = x W^T + bias for every row of x: the linear layer of a transformer.
-    /// x is (rows x inFeatures), weight is (outFeatures x inFeatures) as PyTorch and CTranslate2 store it.
-    public static func linear(_ x: Tensor, weight: Tensor, bias: [Float]? = nil) -> Tensor {
-        let rows = x.rows, inFeatures = x.columns, outFeatures = weight.shape[0]
-        precondition(weight.columns == inFeatures, "linear: input has \(inFeatures) features, weight expects \(weight.columns)")
+    /// x is (rows x inFeatures), weight is (outFeatures x inFeatures) as PyTorch and CTranslate2 store it, or
+    /// (inFeatures x outFeatures) when `weightIsTransposed`.
+    /// Many rows are split across the pool by rows; a few (decoding steps) by output features, each thread
+    /// multiplying its own slice of the weight.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: [Float]? = nil, pool: ThreadPool,
+                              weightIsTransposed: Bool = false) -> Tensor {
+        let rows = x.rows, inFeatures = x.columns
+        let outFeatures = weightIsTransposed ? weight.columns : weight.shape[0]
+        let weightInFeatures = weightIsTransposed ? weight.shape[0] : weight.columns
+        precondition(weightInFeatures == inFeatures, "linear: input has \(inFeatures) features, weight expects \(weightInFeatures)")
         var out = [Float](repeating: 0, count: rows * outFeatures)
         if let bias {
             precondition(bias.count == outFeatures, "linear: bias has \(bias.count) values, expected \(outFeatures)")
             for r in 0..<rows { out.replaceSubrange((r * outFeatures)..<((r + 1) * outFeatures), with: bias) }
         }
-        if rows == 1 {
-            x.data.withUnsafeBufferPointer { px in
-                weight.data.withUnsafeBufferPointer { pw in
-                    out.withUnsafeMutableBufferPointer { po in
-                        gemv(pw.baseAddress!, px.baseAddress!, po.baseAddress!, rows: outFeatures, columns: inFeatures,
-                             beta: bias == nil ? 0 : 1)
+        let beta: Float = bias == nil ? 0 : 1
+        x.data.withUnsafeBufferPointer { px in
+            weight.data.withUnsafeBufferPointer { pw in
+                out.withUnsafeMutableBufferPointer { po in
+                    let input = px.baseAddress!, w = pw.baseAddress!, output = po.baseAddress!
+                    if rows >= 16 * pool.threads {
+                        pool.forEach(splitting: rows, minimum: 16) { range, _ in
+                            gemm(input + range.lowerBound * inFeatures, w, output + range.lowerBound * outFeatures,
+                                 m: range.count, n: outFeatures, k: inFeatures, transposeB: !weightIsTransposed, beta: beta)
+                        }
+                        return
+                    }
+                    // About 100k multiply-adds per chunk, so that waking a thread pays for itself.
+                    let minimum = max(16, 100_000 / max(1, rows * inFeatures))
+                    pool.forEach(splitting: outFeatures, minimum: minimum, multiple: 16) { range, _ in
+                        let slice = weightIsTransposed ? w + range.lowerBound : w + range.lowerBound * inFeatures
+                        let leading = weightIsTransposed ? outFeatures : inFeatures
+                        if rows == 1 {
+                            // One vector never goes through gemm, which would pack (copy) the weight first.
+                            gemv(slice, input, output + range.lowerBound,
+                                 rows: weightIsTransposed ? inFeatures : range.count,
+                                 columns: weightIsTransposed ? range.count : inFeatures,
+                                 transpose: weightIsTransposed, beta: beta, lda: leading)
+                        } else {
+                            gemm(input, slice, output + range.lowerBound, m: rows, n: range.count, k: inFeatures,
+                                 transposeB: !weightIsTransposed, beta: beta, ldb: leading, ldc: outFeatures)
+                        }
                     }
                 }
             }
-        } else {
-            gemm(x.data, weight.data, into: &out, m: rows, n: outFeatures, k: inFeatures,
-                 transposeB: true, beta: bias == nil ? 0 : 1)
         }
         var shape = x.shape
         shape[shape.count - 1] = outFeatures
         return Tensor(shape: shape, data: out)
     }
-
-    /// Sets OpenBLAS's worker count. One thread never spins, which matters on small shared machines.
-    public static func setThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
-    }
-
-    public static var threads: Int { Int(openblas_get_num_threads()) }
 }

@@ -3,7 +3,8 @@
 public enum Convolution {
     /// x is [time, inChannels]; weight is [outChannels, inChannels, kernel] (PyTorch's Conv1d layout).
     /// Returns [outTime, outChannels] with outTime = (time + 2 * padding - kernel) / stride + 1.
-    public static func conv1d(_ x: Tensor, weight: Tensor, bias: [Float], stride: Int, padding: Int) -> Tensor {
+    public static func conv1d(_ x: Tensor, weight: Tensor, bias: [Float], stride: Int, padding: Int,
+                              pool: ThreadPool) -> Tensor {
         let time = x.rows, inChannels = x.columns
         let outChannels = weight.shape[0], kernel = weight.shape[2]
         precondition(weight.shape[1] == inChannels, "conv1d: input has \(inChannels) channels, weight expects \(weight.shape[1])")
@@ -23,6 +24,6 @@ public enum Convolution {
             }
         }
         return BLAS.linear(Tensor(shape: [outTime, patch], data: columns),
-                           weight: weight.reshaped([outChannels, patch]), bias: bias)
+                           weight: weight.reshaped([outChannels, patch]), bias: bias, pool: pool)
     }
 }

@@ -1,24 +1,6 @@
-// Aligning a sequence of rows to time: one attention head's scores, a median filter along time, dynamic time warping.
+// Aligning a sequence of rows to time: standardized attention scores, a median filter along time, dynamic time warping.
 
 public enum TimeAlignment {
-    /// Q_h K_h^T * scale of one head: q is [queries, heads * headDim], k is [keys, heads * headDim]; the result is
-    /// [queries, keys] with only the first `keptKeys` keys (the rest, e.g. padding, left out).
-    public static func headScores(q: [Float], k: [Float], queries: Int, keys: Int, keptKeys: Int,
-                                  head: Int, headDim: Int, width: Int, scale: Float) -> [Float] {
-        precondition(q.count >= queries * width && k.count >= keys * width && keptKeys <= keys)
-        var scores = [Float](repeating: 0, count: queries * keptKeys)
-        q.withUnsafeBufferPointer { pq in
-            k.withUnsafeBufferPointer { pk in
-                scores.withUnsafeMutableBufferPointer { ps in
-                    BLAS.gemm(pq.baseAddress! + head * headDim, pk.baseAddress! + head * headDim, ps.baseAddress!,
-                              m: queries, n: keptKeys, k: headDim, transposeB: true, alpha: scale,
-                              lda: width, ldb: width, ldc: keptKeys)
-                }
-            }
-        }
-        return scores
-    }
-
     /// Each column of x [rows, columns] shifted to mean 0 and scaled to standard deviation 1 over the rows
     /// (population deviation; a constant column becomes NaN-free zeros).
     public static func standardizeColumns(_ x: inout [Float], rows: Int, columns: Int) {

@@ -54,11 +54,12 @@ public struct Gemma3Cache {
 struct StoredLinear {
     let weight: Tensor
     let storage: GGMLType
+    let pool: ThreadPool
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         var input = x
         ActivationRounding.forProduct(with: storage, &input.data)
-        return BLAS.linear(input, weight: weight)
+        return BLAS.linear(input, weight: weight, pool: pool)
     }
 }
 
@@ -76,11 +77,15 @@ public final class Gemma3Model {
     let embeddings: StoredLinear
     let layers: [Layer]
     let outputNorm: [Float]
+    let pool: ThreadPool
 
-    public static func load(from url: URL) throws -> Gemma3Model { try Gemma3Model(file: GGUFFile(url: url)) }
+    public static func load(from url: URL, pool: ThreadPool = .allCores()) throws -> Gemma3Model {
+        try Gemma3Model(file: GGUFFile(url: url), pool: pool)
+    }
 
     /// Dequantizes every weight to Float once: OpenBLAS multiplies Float, and 270M parameters fit in ~1.1 GB.
-    public init(file: GGUFFile) throws {
+    public init(file: GGUFFile, pool: ThreadPool = .allCores()) throws {
+        self.pool = pool
         path = file.path
         config = try Gemma3Config(file)
         tokenizer = try GemmaTokenizer(file)
@@ -89,7 +94,7 @@ public final class Gemma3Model {
             guard info.dimensions == (rows == 1 ? [columns] : [columns, rows]) else {
                 throw LLMError.corrupt(path: file.path, field: name, reason: "dimensions \(info.dimensions), expected [\(columns), \(rows)]")
             }
-            return StoredLinear(weight: Tensor(shape: [rows, columns], data: file.dequantize(info)), storage: info.type)
+            return StoredLinear(weight: Tensor(shape: [rows, columns], data: file.dequantize(info)), storage: info.type, pool: pool)
         }
         func matrix(_ name: String, rows: Int, columns: Int) throws -> StoredLinear { try linear(name, rows: rows, columns: columns) }
         func vector(_ name: String, count: Int) throws -> [Float] { try linear(name, rows: 1, columns: count).weight.data }
@@ -147,7 +152,8 @@ public final class Gemma3Model {
             let mixed = Attention.groupedQuery(
                 q: q, k: cache.keys[l], v: cache.values[l], queries: tokens.count, keys: cache.length + tokens.count,
                 queryHeads: c.queryHeads, keyValueHeads: c.keyValueHeads, headDim: c.headDim, scale: 1,
-                causalOffset: cache.length, window: c.isGlobal(l) ? nil : c.slidingWindow, softmax: ActivationRounding.halfPrecisionSoftmax)
+                causalOffset: cache.length, window: c.isGlobal(l) ? nil : c.slidingWindow, pool: pool,
+                softmax: ActivationRounding.halfPrecisionSoftmax)
             let attended = layer.output(Tensor(shape: [tokens.count, c.queryHeads * c.headDim], data: mixed))
             x.add(rmsNorm(attended, layer.postAttentionNorm))
 

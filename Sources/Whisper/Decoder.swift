@@ -26,8 +26,7 @@ public struct DecoderCache {
 
 /// The encoder output seen through each layer's cross-attention projections, computed once per window.
 struct CrossMemory {
-    let keys: [[Float]]
-    let values: [[Float]]
+    let layers: [PackedKeysValues]
     let positions: Int
 }
 
@@ -38,15 +37,17 @@ struct Decoder {
         let feedForward: FeedForward
     }
 
-    let embeddings: Tensor
+    /// Token embeddings, tied to the output projection.
+    let embeddings: Matrix
     let positions: Tensor
     let layers: [Layer]
     let finalNorm: LayerNorm
     let width: Int
     let heads: Int
+    let pool: ThreadPool
 
-    init(_ file: ModelFile, vocabularySize: Int, width: Int, heads: Int, layerCount: Int) throws {
-        embeddings = try file.tensor("decoder/embeddings/weight", shape: [vocabularySize, width])
+    init(_ file: LayerLoader, vocabularySize: Int, width: Int, heads: Int, layerCount: Int) throws {
+        embeddings = try file.matrix("decoder/embeddings/weight", rows: vocabularySize, columns: width)
         positions = try file.tensor("decoder/position_encodings/encodings")
         layers = try (0..<layerCount).map { i in
             Layer(selfAttention: try SelfAttention(file, "decoder/layer_\(i)/self_attention", width: width, heads: heads),
@@ -56,13 +57,18 @@ struct Decoder {
         finalNorm = try LayerNorm(file, "decoder/layer_norm", width: width)
         self.width = width
         self.heads = heads
+        pool = file.pool
     }
 
     var maxPositions: Int { positions.rows }
+    var vocabularySize: Int { embeddings.rows }
 
     func memory(_ encoded: Tensor) -> CrossMemory {
-        let pairs = layers.map { $0.crossAttention.memory(encoded) }
-        return CrossMemory(keys: pairs.map(\.keys), values: pairs.map(\.values), positions: encoded.rows)
+        CrossMemory(layers: layers.map { layer in
+            let (keys, values) = layer.crossAttention.memory(encoded)
+            return PackedKeysValues(keys: keys, values: values, positions: encoded.rows, heads: heads, headDim: width / heads,
+                                    pool: pool)
+        }, positions: encoded.rows)
     }
 
     /// Runs `tokens[b]` (the same count for every sequence b) after each sequence's cache, extending the caches.
@@ -75,10 +81,8 @@ struct Decoder {
         var x = Tensor(zeros: [sequences * steps, width])
         for b in 0..<sequences {
             for t in 0..<steps {
-                let position = caches[b].length + t
-                for c in 0..<width {
-                    x.data[(b * steps + t) * width + c] = embeddings[tokens[b][t], c] + positions[position, c]
-                }
+                let position = caches[b].length + t, embedding = embeddings.row(tokens[b][t])
+                for c in 0..<width { x.data[(b * steps + t) * width + c] = embedding[c] + positions[position, c] }
             }
         }
         for (l, layer) in layers.enumerated() {
@@ -91,7 +95,7 @@ struct Decoder {
                 let seen = caches[b].length + steps
                 let attended = Attention.multiHead(q: Array(q[rows]), k: caches[b].keys[l], v: caches[b].values[l],
                                                    queries: steps, keys: seen, heads: heads, headDim: width / heads,
-                                                   causalOffset: caches[b].length)
+                                                   causalOffset: caches[b].length, pool: pool)
                 mixed.replaceSubrange(rows, with: attended)
             }
             x = x + layer.selfAttention.out(Tensor(shape: x.shape, data: mixed))
@@ -101,9 +105,8 @@ struct Decoder {
             // product per head: the keys and values are read once per step instead of once per beam.
             let queries = cross.query(cross.norm(x)).data
             crossQueries?(l, queries)
-            let crossMixed = Attention.multiHead(q: queries, k: memory.keys[l], v: memory.values[l],
-                                                 queries: x.rows, keys: memory.positions, heads: heads,
-                                                 headDim: width / heads)
+            let crossMixed = memory.layers[l].attend(queries, queries: x.rows, scale: 1 / Float(width / heads).squareRoot(),
+                                                     pool: pool)
             x = x + cross.out(Tensor(shape: x.shape, data: crossMixed))
             x = layer.feedForward(x)
         }
@@ -112,5 +115,5 @@ struct Decoder {
     }
 
     /// Output logits of hidden states [n, width] against the tied token embeddings: [n, vocabulary].
-    func logits(_ hidden: Tensor) -> Tensor { BLAS.linear(hidden, weight: embeddings) }
+    func logits(_ hidden: Tensor) -> Tensor { embeddings.product(hidden, bias: nil, pool: pool) }
 }

@@ -5,11 +5,12 @@ struct Encoder {
     struct Layer {
         let attention: SelfAttention
         let feedForward: FeedForward
+        let pool: ThreadPool
 
         func callAsFunction(_ x: Tensor) -> Tensor {
             let (q, k, v) = attention.project(x)
             let mixed = Attention.multiHead(q: q, k: k, v: v, queries: x.rows, keys: x.rows,
-                                            heads: attention.heads, headDim: x.columns / attention.heads)
+                                            heads: attention.heads, headDim: x.columns / attention.heads, pool: pool)
             let h = x + attention.out(Tensor(shape: x.shape, data: mixed))
             return feedForward(h)
         }
@@ -20,8 +21,11 @@ struct Encoder {
     let positions: Tensor
     let layers: [Layer]
     let finalNorm: LayerNorm
+    let pool: ThreadPool
+    var width: Int { conv1Weight.shape[0] }
+    var melBins: Int { conv1Weight.shape[1] }
 
-    init(_ file: ModelFile, melBins: Int, width: Int, heads: Int, layerCount: Int) throws {
+    init(_ file: LayerLoader, melBins: Int, width: Int, heads: Int, layerCount: Int) throws {
         conv1Weight = try file.tensor("encoder/conv1/weight", shape: [width, melBins, 3])
         conv1Bias = try file.vector("encoder/conv1/bias", count: width)
         conv2Weight = try file.tensor("encoder/conv2/weight", shape: [width, width, 3])
@@ -29,17 +33,18 @@ struct Encoder {
         positions = try file.tensor("encoder/position_encodings/encodings", shape: [1500, width])
         layers = try (0..<layerCount).map { i in
             Layer(attention: try SelfAttention(file, "encoder/layer_\(i)/self_attention", width: width, heads: heads),
-                  feedForward: try FeedForward(file, "encoder/layer_\(i)/ffn", width: width))
+                  feedForward: try FeedForward(file, "encoder/layer_\(i)/ffn", width: width), pool: file.pool)
         }
         finalNorm = try LayerNorm(file, "encoder/layer_norm", width: width)
+        pool = file.pool
     }
 
     /// mel is one window, [frames, melBins] with at most 3000 frames (30 s; shorter when the caller pads less,
     /// `DecodingOptions.shortEncoderWindows`); the result is [frames / 2, width].
     func callAsFunction(_ mel: Tensor) -> Tensor {
-        var x = Convolution.conv1d(mel, weight: conv1Weight, bias: conv1Bias, stride: 1, padding: 1)
+        var x = Convolution.conv1d(mel, weight: conv1Weight, bias: conv1Bias, stride: 1, padding: 1, pool: pool)
         Vector.gelu(&x.data)
-        x = Convolution.conv1d(x, weight: conv2Weight, bias: conv2Bias, stride: 2, padding: 1)
+        x = Convolution.conv1d(x, weight: conv2Weight, bias: conv2Bias, stride: 2, padding: 1, pool: pool)
         Vector.gelu(&x.data)
         x.add(positions.rows(0..<x.rows))
         for layer in layers { x = layer(x) }

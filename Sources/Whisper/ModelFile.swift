@@ -2,12 +2,12 @@
 import Foundation
 import HarkNumerics
 
-/// One stored variable, converted to Float (weights are float16 in the packaged models).
+/// Where one variable sits in the file, and its shape and element type.
 public struct StoredVariable {
     public let shape: [Int]
-    public let values: [Float]
-
-    public var tensor: Tensor { Tensor(shape: shape.isEmpty ? [1] : shape, data: values) }
+    let dtype: ModelFile.DType
+    let offset: Int
+    let byteCount: Int
 }
 
 /// The variables of a CTranslate2 model file, by name, aliases resolved.
@@ -16,13 +16,16 @@ public struct StoredVariable {
 /// variable: string name, u8 rank, u32 dims[rank], u8 dtype, u32 byte count, data; then u32 alias count and
 /// (alias, target) string pairs. A string is a u16 length that counts a trailing NUL, then the bytes.
 ///
-/// float16 is widened to float32 once at load: OpenBLAS multiplies float32 only, and converting per product
-/// would add the conversion of every decoder weight to every decoding step, which costs more than the step.
+/// Opening the file reads only the index (through a memory map); values are read when asked for, one variable
+/// at a time, so a model being built never holds the file's bytes and its own weights at once.
 public struct ModelFile {
     public let path: String
     public let specName: String
     public let binaryVersion: UInt32
     public private(set) var variables: [String: StoredVariable] = [:]
+    /// Values are read through this handle, not the index's memory map: pages of a map count as the process's
+    /// memory for as long as it lives, which would hold the whole file beside the weights built from it.
+    private let handle: FileHandle
 
     enum DType: UInt8 { case float32 = 0, int8 = 1, int16 = 2, int32 = 3, float16 = 4, bfloat16 = 5 }
 
@@ -31,6 +34,10 @@ public struct ModelFile {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
             throw WhisperError.notAWhisperModel(path: path, reason: "cannot read file")
         }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw WhisperError.notAWhisperModel(path: path, reason: "cannot read file")
+        }
+        self.handle = handle
         var reader = CheckedReader(data: data, path: path)
         binaryVersion = try reader.u32("binary version")
         guard (5...6).contains(binaryVersion) else {
@@ -50,13 +57,12 @@ public struct ModelFile {
             }
             let byteCount = Int(try reader.u32("\(name) byte count"))
             let elements = shape.reduce(1, *)
-            let width = [DType.float32: 4, .int8: 1, .int16: 2, .int32: 4, .float16: 2, .bfloat16: 2][dtype]!
-            guard byteCount == elements * width else {
+            guard byteCount == elements * dtype.size else {
                 throw WhisperError.corruptModel(path: path, field: "\(name) byte count",
                                                 reason: "\(byteCount) bytes for shape \(shape) of \(dtype)")
             }
-            let bytes = try reader.bytes(byteCount, "\(name) data")
-            variables[name] = StoredVariable(shape: shape, values: ModelFile.floats(bytes, dtype: dtype))
+            variables[name] = StoredVariable(shape: shape, dtype: dtype, offset: reader.offset, byteCount: byteCount)
+            try reader.skip(byteCount, "\(name) data")
         }
         // Older files may end here; newer ones list aliases such as the tied output projection.
         if reader.remaining >= 4 {
@@ -70,28 +76,64 @@ public struct ModelFile {
     }
 
     /// A variable that must exist with the given shape (nil: any shape).
-    public func tensor(_ name: String, shape: [Int]? = nil) throws -> Tensor {
+    func variable(_ name: String, shape: [Int]?) throws -> StoredVariable {
         guard let variable = variables[name] else { throw WhisperError.missingVariable(path: path, name: name) }
         if let shape, variable.shape != shape {
             throw WhisperError.badShape(path: path, name: name, expected: shape, actual: variable.shape)
         }
-        return variable.tensor
+        return variable
+    }
+
+    /// A variable as float32 values (float16 and bfloat16 widened exactly, integers converted).
+    public func tensor(_ name: String, shape: [Int]? = nil) throws -> Tensor {
+        let variable = try variable(name, shape: shape)
+        return Tensor(shape: variable.shape.isEmpty ? [1] : variable.shape, data: try floats(variable, name))
     }
 
     public func vector(_ name: String, count: Int) throws -> [Float] { try tensor(name, shape: [count]).data }
 
-    public func scalar(_ name: String) -> Float? { variables[name]?.values.first }
+    public func scalar(_ name: String) -> Float? { variables[name].flatMap { try? floats($0, name).first } }
 
-    private static func floats(_ bytes: Data, dtype: DType) -> [Float] {
-        bytes.withUnsafeBytes { raw in
-            switch dtype {
-            case .float32: return Array(raw.bindMemory(to: Float.self))
-            case .float16: return HalfPrecision.floats(fromHalfBits: raw.bindMemory(to: UInt16.self))
-            case .bfloat16: return raw.bindMemory(to: UInt16.self).map { HalfPrecision.float(fromBFloat16Bits: $0) }
-            case .int8: return raw.bindMemory(to: Int8.self).map { Float($0) }
-            case .int16: return raw.bindMemory(to: Int16.self).map { Float($0) }
-            case .int32: return raw.bindMemory(to: Int32.self).map { Float($0) }
+    /// A matrix as float16 values in `HalfMatrix`'s layout; float16 is taken as stored, anything else rounded.
+    func halfMatrix(_ name: String, shape: [Int]) throws -> HalfMatrix {
+        let variable = try variable(name, shape: shape)
+        guard variable.dtype == .float16 else { return HalfMatrix(try tensor(name, shape: shape)) }
+        return try bytes(variable, name).withUnsafeBytes { HalfMatrix(halves: $0, rows: shape[0], columns: shape[1]) }
+    }
+
+    /// A variable's bytes, read from the file.
+    private func bytes(_ variable: StoredVariable, _ name: String) throws -> Data {
+        do {
+            try handle.seek(toOffset: UInt64(variable.offset))
+            if let data = try handle.read(upToCount: variable.byteCount), data.count == variable.byteCount { return data }
+        } catch {}
+        throw WhisperError.corruptModel(path: path, field: "\(name) data", reason: "cannot read \(variable.byteCount) bytes at offset \(variable.offset)")
+    }
+
+    private func floats(_ variable: StoredVariable, _ name: String) throws -> [Float] {
+        try bytes(variable, name).withUnsafeBytes { raw in
+            switch variable.dtype {
+            case .float32: return (0..<raw.count / 4).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) }
+            case .float16:
+                return (0..<raw.count / 2).map {
+                    Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))))
+                }
+            case .bfloat16:
+                return (0..<raw.count / 2).map { HalfPrecision.float(fromBFloat16Bits: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)) }
+            case .int8: return raw.map { Float(Int8(bitPattern: $0)) }
+            case .int16: return (0..<raw.count / 2).map { Float(raw.loadUnaligned(fromByteOffset: 2 * $0, as: Int16.self)) }
+            case .int32: return (0..<raw.count / 4).map { Float(raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self)) }
             }
+        }
+    }
+}
+
+extension ModelFile.DType {
+    var size: Int {
+        switch self {
+        case .int8: return 1
+        case .int16, .float16, .bfloat16: return 2
+        case .float32, .int32: return 4
         }
     }
 }
@@ -104,13 +146,18 @@ private struct CheckedReader {
 
     var remaining: Int { data.count - offset }
 
-    mutating func bytes(_ count: Int, _ field: String) throws -> Data {
+    mutating func skip(_ count: Int, _ field: String) throws {
         guard count >= 0, count <= remaining else {
             throw WhisperError.corruptModel(path: path, field: field,
                                             reason: "needs \(count) bytes at offset \(offset), file has \(remaining) left (truncated?)")
         }
-        defer { offset += count }
-        return data.subdata(in: (data.startIndex + offset)..<(data.startIndex + offset + count))
+        offset += count
+    }
+
+    mutating func bytes(_ count: Int, _ field: String) throws -> Data {
+        let start = data.startIndex + offset
+        try skip(count, field)
+        return data.subdata(in: start..<(start + count))
     }
 
     mutating func integer<T: FixedWidthInteger>(_ field: String) throws -> T {

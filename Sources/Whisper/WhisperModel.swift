@@ -18,10 +18,16 @@ public final class WhisperModel {
     let encoder: Encoder
     let decoder: Decoder
 
-    public static func load(from folder: URL) throws -> WhisperModel { try WhisperModel(folder: folder) }
+    public let computeType: ComputeType
 
-    public init(folder: URL) throws {
+    public static func load(from folder: URL, computeType: ComputeType = .default,
+                            pool: ThreadPool = .allCores()) throws -> WhisperModel {
+        try WhisperModel(folder: folder, computeType: computeType, pool: pool)
+    }
+
+    public init(folder: URL, computeType: ComputeType = .default, pool: ThreadPool = .allCores()) throws {
         self.folder = folder
+        self.computeType = computeType
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw WhisperError.notAWhisperModel(path: folder.path, reason: "no such folder")
@@ -29,26 +35,23 @@ public final class WhisperModel {
         let binary = folder.appendingPathComponent("model.bin")
         guard FileManager.default.fileExists(atPath: binary.path) else { throw WhisperError.missingFile(folder: folder.path, file: "model.bin") }
         let config = try WhisperModel.readConfig(folder)
-        tokenizer = try WhisperTokenizer(folder: folder)
-        let file = try ModelFile(path: binary.path)
-        guard file.specName == "WhisperSpec" else {
-            throw WhisperError.notAWhisperModel(path: binary.path, reason: "model spec is \(file.specName), not WhisperSpec")
+        // The tokenizer's JSON is parsed on another thread while the weights load: each takes a few tenths of a
+        // second, a share of every short transcription. Its errors still come first, as if it had loaded first.
+        let tokenizerLoad = DispatchGroup()
+        nonisolated(unsafe) var loadedTokenizer: Result<WhisperTokenizer, Error>!
+        DispatchQueue.global().async(group: tokenizerLoad) { loadedTokenizer = Result { try WhisperTokenizer(folder: folder) } }
+        let weights = Result { try WhisperModel.readWeights(binary, computeType: computeType, pool: pool) }
+        tokenizerLoad.wait()
+        tokenizer = try loadedTokenizer.get()
+        let (encoder, decoder) = try weights.get()
+        self.encoder = encoder
+        self.decoder = decoder
+        width = encoder.width
+        melBins = encoder.melBins
+        guard decoder.vocabularySize == tokenizer.tokens.count else {
+            throw WhisperError.badShape(path: binary.path, name: "decoder/embeddings/weight",
+                                        expected: [tokenizer.tokens.count, width], actual: [decoder.vocabularySize, width])
         }
-        let conv1 = try file.tensor("encoder/conv1/weight")
-        guard conv1.shape.count == 3 else {
-            throw WhisperError.corruptModel(path: binary.path, field: "encoder/conv1/weight", reason: "rank \(conv1.shape.count), expected 3")
-        }
-        width = conv1.shape[0]
-        melBins = conv1.shape[1]
-        func layerCount(_ prefix: String) -> Int {
-            var count = 0
-            while file.variables["\(prefix)/layer_\(count)/ffn/linear_0/weight"] != nil { count += 1 }
-            return count
-        }
-        let encoderHeads = Int(file.scalar("encoder/num_heads") ?? Float(width / 64))
-        let decoderHeads = Int(file.scalar("decoder/num_heads") ?? Float(width / 64))
-        encoder = try Encoder(file, melBins: melBins, width: width, heads: encoderHeads, layerCount: layerCount("encoder"))
-        decoder = try Decoder(file, vocabularySize: tokenizer.tokens.count, width: width, heads: decoderHeads, layerCount: layerCount("decoder"))
         let s = tokenizer.specials
         suppressedTokens = Array(Set(config.suppressIDs + [s.transcribe, s.translate, s.startOfTranscript, s.startOfPrevious,
                                                            s.startOfLM, s.noSpeech].filter { $0 >= 0 })).sorted()
@@ -56,7 +59,36 @@ public final class WhisperModel {
         // Without the list (older conversions), openai-whisper's default: every head of the upper half of the layers.
         let layers = decoder.layers.count
         alignmentHeads = config.alignmentHeads?.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
-            ?? (layers / 2..<layers).flatMap { layer in (0..<decoderHeads).map { (layer, $0) } }
+            ?? (layers / 2..<layers).flatMap { layer in (0..<decoder.heads).map { (layer, $0) } }
+    }
+
+    /// The encoder and decoder from model.bin, their sizes read from the weights' shapes.
+    private static func readWeights(_ binary: URL, computeType: ComputeType, pool: ThreadPool) throws -> (Encoder, Decoder) {
+        let modelFile = try ModelFile(path: binary.path)
+        guard modelFile.specName == "WhisperSpec" else {
+            throw WhisperError.notAWhisperModel(path: binary.path, reason: "model spec is \(modelFile.specName), not WhisperSpec")
+        }
+        let file = LayerLoader(file: modelFile, computeType: computeType, pool: pool)
+        let conv1 = try modelFile.variable("encoder/conv1/weight", shape: nil)
+        guard conv1.shape.count == 3 else {
+            throw WhisperError.corruptModel(path: binary.path, field: "encoder/conv1/weight", reason: "rank \(conv1.shape.count), expected 3")
+        }
+        let width = conv1.shape[0], melBins = conv1.shape[1]
+        let embeddings = try modelFile.variable("decoder/embeddings/weight", shape: nil)
+        guard embeddings.shape.count == 2, embeddings.shape[1] == width else {
+            throw WhisperError.badShape(path: binary.path, name: "decoder/embeddings/weight", expected: [embeddings.shape.first ?? 0, width],
+                                        actual: embeddings.shape)
+        }
+        func layerCount(_ prefix: String) -> Int {
+            var count = 0
+            while modelFile.variables["\(prefix)/layer_\(count)/ffn/linear_0/weight"] != nil { count += 1 }
+            return count
+        }
+        let encoderHeads = Int(modelFile.scalar("encoder/num_heads") ?? Float(width / 64))
+        let decoderHeads = Int(modelFile.scalar("decoder/num_heads") ?? Float(width / 64))
+        return (try Encoder(file, melBins: melBins, width: width, heads: encoderHeads, layerCount: layerCount("encoder")),
+                try Decoder(file, vocabularySize: embeddings.shape[0], width: width, heads: decoderHeads,
+                            layerCount: layerCount("decoder")))
     }
 
     private struct Config: Decodable {
@@ -82,4 +114,18 @@ public final class WhisperModel {
         guard window.columns == melBins else { throw WhisperError.featureMismatch(expectedMels: melBins, actualMels: window.columns) }
         return encoder(WhisperLogMel.padOrTrim(window))
     }
+}
+
+/// How the model keeps its weight matrices and multiplies by them, like CTranslate2's `compute_type`.
+public enum ComputeType: String, CaseIterable, Sendable {
+    /// Weights widened to float32 at load; products through OpenBLAS.
+    case float32
+    /// Weights kept in float16 as the model files store them (half the memory and the bytes each decoding step
+    /// reads), widened in registers; sums in float32.
+    case float16
+    /// Weights rounded to int8 with one scale per row (a quarter of float32's bytes), widened in registers;
+    /// activations and sums stay float32. Transcripts may differ from the float types' in a few words.
+    case int8
+
+    public static let `default` = ComputeType.float16
 }

@@ -39,10 +39,10 @@ extension Transcriber {
         var cache = [DecoderCache(layers: decoder.layers.count)]
         _ = decoder([input], caches: &cache, memory: memory) { layer, queries in
             for (index, head) in heads.enumerated() where head.layer == layer {
-                weights[index] = TimeAlignment.headScores(q: queries, k: memory.keys[layer], queries: input.count,
-                                                          keys: memory.positions, keptKeys: positions, head: head.head,
-                                                          headDim: headDim, width: decoder.width,
-                                                          scale: 1 / Float(headDim).squareRoot())
+                let scores = memory.layers[layer].scores(queries, queries: input.count, head: head.head,
+                                                         scale: 1 / Float(headDim).squareRoot())
+                // Only the positions that hold audio.
+                weights[index] = (0..<input.count).flatMap { scores[($0 * memory.positions)..<($0 * memory.positions + positions)] }
             }
         }
         // Rows from <|notimestamps|> (which predicts the first text token) to the last text token (which predicts

@@ -7,7 +7,7 @@ final class HarkNumericsTests: XCTestCase {
         // x (2x3) times W^T where W is (2x3), plus bias.
         let x = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
         let w = Tensor(shape: [2, 3], data: [1, 0, -1, 0.5, 0.5, 0.5])
-        let y = BLAS.linear(x, weight: w, bias: [10, 20])
+        let y = BLAS.linear(x, weight: w, bias: [10, 20], pool: ThreadPool(threads: 2))
         XCTAssertEqual(y.shape, [2, 2])
         XCTAssertEqual(y.data, [8, 23, 8, 27.5] as [Float])
     }

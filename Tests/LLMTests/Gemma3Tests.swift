@@ -92,7 +92,9 @@ final class Gemma3Tests: XCTestCase {
 
     /// Token by token through the cache gives the same prediction as one pass over the prompt. The hidden states
     /// are not bit-equal: a product's activation row is quantized to 8 bits (as llama.cpp does), and a last-bit
-    /// difference between a batched and a single-row product can flip one rounding.
+    /// difference between a batched and a single-row product can flip one rounding. llama.cpp moves as much
+    /// when only its own execution path changes, measured on this machine: that bounds the difference (as in
+    /// the test above), where a broken cache or mask moves logits by many times more.
     func testCachedStepsGiveTheSamePredictionAsOnePass() throws {
         let model = try Self.loaded.get()
         let tokens = model.tokenizer.encode("The capital of France is Paris, and the capital of Italy is", addBOS: true)
@@ -106,7 +108,10 @@ final class Gemma3Tests: XCTestCase {
         let best = { (row: [Float]) in row.indices.max { row[$0] < row[$1] }! }
         XCTAssertEqual(best(last), best(allAtOnce))
         XCTAssertEqual(model.tokenizer.decode([best(last)]), " Rome")
-        let scale = allAtOnce.map(abs).max()!
-        XCTAssertLessThan(zip(allAtOnce, last).map { abs($0 - $1) }.max()! / scale, 0.05)
+        let consistency = try XCTUnwrap(try machineReference()["self_consistency"] as? [String: [String: Double]])
+        let llamaWorst = consistency.values.map { Float($0["max_abs"]!) }.max()!
+        let worst = zip(allAtOnce, last).map { abs($0 - $1) }.max()!
+        print("cached steps against one pass: largest logit difference \(worst); llama.cpp's own path-to-path \(llamaWorst)")
+        XCTAssertLessThanOrEqual(worst, 3 * llamaWorst)
     }
 }

@@ -8,7 +8,7 @@ ignored. Prints one line per difference and exits 1, or one summary line and exi
 import json, os, re, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SYSTEM = {"Foundation", "FoundationNetworking", "XCTest", "Glibc", "Dispatch", "PackageDescription"}
+SYSTEM = {"Foundation", "FoundationNetworking", "XCTest", "Glibc", "Dispatch", "Synchronization", "PackageDescription"}
 # Multi-line string literals may hold other languages' code (a Python server inside a test), not imports.
 MULTILINE_STRING = re.compile(r'"""(?:.|\n)*?"""')
 IMPORT = re.compile(r"^\s*(?:@testable\s+)?(?:(?:public|package|internal|private|fileprivate)\s+)?import\s+(\w+)", re.M)

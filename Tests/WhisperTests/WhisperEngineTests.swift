@@ -3,6 +3,7 @@ import XCTest
 import Audio
 import Features
 import HarkNumerics
+import Scoring
 import TestSupport
 @testable import Whisper
 
@@ -57,6 +58,55 @@ final class WhisperEngineTests: XCTestCase {
         let worst = zip(logProbs, reference).map { abs($0 - $1) }.max()!
         XCTAssertLessThanOrEqual(worst, 1e-3)
         XCTAssertEqual(logProbs.indices.max { logProbs[$0] < logProbs[$1] }, reference.indices.max { reference[$0] < reference[$1] })
+    }
+
+    /// float16 keeps the file's values, so the two compute types differ only in the order of their sums.
+    func testComputeTypesAgreeOnEncoderOutputAndFirstStep() throws {
+        let half = try baseModel()
+        XCTAssertEqual(half.computeType, .float16)
+        let single = try WhisperModel.load(from: TestPaths.model("whisper-base"), computeType: .float32, pool: ThreadPool(threads: 2))
+        let file = try ModelFile(path: TestPaths.model("whisper-base").appendingPathComponent("model.bin").path)
+        let name = "decoder/layer_0/ffn/linear_0/weight"
+        XCTAssertEqual(try file.halfMatrix(name, shape: [2048, 512]).floats(), try file.tensor(name).data)
+
+        let samples = try NPY.read(TestPaths.fixture("whisper/librivox-0880-samples.npy")).data
+        let features = try Transcriber(model: half).features(samples)
+        var outputs: [[Float]] = []
+        for model in [half, single] {
+            let transcriber = Transcriber(model: model)
+            let memory = transcriber.memory(features)
+            var caches = [DecoderCache(layers: model.decoder.layers.count)]
+            let hidden = model.decoder([[50258, 50259, 50359, 50363]], caches: &caches, memory: memory)
+            outputs.append(try model.encode(features).data + model.decoder.logits(hidden.rows(3..<4)).data)
+        }
+        let worst = zip(outputs[0], outputs[1]).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(worst, 1e-3, "largest difference between float16 and float32 weights' outputs")
+    }
+
+    /// int8 weights trade a little accuracy for speed: over every bundled recording (greedy, the known language),
+    /// their word error rate against the reference transcripts stays within half a point of float16's.
+    func testInt8WordErrorRateStaysWithinHalfAPointOfFloat16() throws {
+        let int8 = try WhisperModel.load(from: TestPaths.model("whisper-base"), computeType: .int8, pool: ThreadPool(threads: 2))
+        let table = try String(contentsOf: TestPaths.audio("transcripts.tsv"), encoding: .utf8)
+        let references = table.split(separator: "\n").dropFirst().map { $0.split(separator: "\t", maxSplits: 2).map(String.init) }
+        var options = DecodingOptions()
+        options.beamSize = 1
+        var totals: [ComputeType: ErrorCount] = [:]
+        for model in [try baseModel(), int8] {
+            var total = ErrorCount(edits: 0, referenceLength: 0)
+            for row in references {
+                options.language = row[1]
+                let text = try Transcriber(model: model).transcribe(try AudioFile.load(TestPaths.audio(row[0]).path), options: options).text
+                let normalizer = TextNormalizers.forLanguage(row[1])
+                let count = ErrorRate.words(reference: normalizer.normalize(row[2]), hypothesis: normalizer.normalize(text))
+                total.edits += count.edits
+                total.referenceLength += count.referenceLength
+            }
+            totals[model.computeType] = total
+        }
+        let float16 = try XCTUnwrap(totals[.float16]).rate, quantized = try XCTUnwrap(totals[.int8]).rate
+        print("word error rate over \(references.count) recordings: float16 \(float16), int8 \(quantized)")
+        XCTAssertLessThanOrEqual(quantized, float16 + 0.005)
     }
 
     func testGreedyTranscriptsEqualFasterWhisperOnEveryRecording() throws {

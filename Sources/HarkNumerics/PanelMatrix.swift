@@ -1,0 +1,219 @@
+// Matrices packed once for products x W^T over a few rows: float16 weights as the model files store them, int8
+// weights with a scale per row, and float32 attention keys and values.
+
+/// An element a panel can hold: widened to float32 eight at a time inside the product's loop.
+public protocol PanelElement: Sendable {
+    /// The nearest storable value (float16 rounding, or an int8 rounded and clamped to -127...127).
+    init(rounding value: Float)
+    var float: Float { get }
+    /// Eight consecutive elements at p as float32 (one vcvtph2ps for float16, one load for float32).
+    static func widenEight(_ p: UnsafeRawPointer) -> SIMD8<Float>
+}
+
+extension Float16: PanelElement {
+    public init(rounding value: Float) { self.init(value) }
+    public var float: Float { Float(self) }
+    @inline(__always) public static func widenEight(_ p: UnsafeRawPointer) -> SIMD8<Float> {
+        SIMD8<Float>(p.loadUnaligned(as: SIMD8<Float16>.self))
+    }
+}
+
+extension Int8: PanelElement {
+    public init(rounding value: Float) { self.init(Swift.max(-127, Swift.min(127, value.rounded()))) }
+    public var float: Float { Float(self) }
+    @inline(__always) public static func widenEight(_ p: UnsafeRawPointer) -> SIMD8<Float> {
+        SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: p.loadUnaligned(as: SIMD8<Int8>.self)))
+    }
+}
+
+extension Float: PanelElement {
+    public init(rounding value: Float) { self = value }
+    public var float: Float { self }
+    @inline(__always) public static func widenEight(_ p: UnsafeRawPointer) -> SIMD8<Float> {
+        p.loadUnaligned(as: SIMD8<Float>.self)
+    }
+}
+
+/// A [rows x columns] matrix (PyTorch's [outFeatures, inFeatures] for a weight) packed in panels of 16 rows:
+/// panel p holds rows 16p..<16p + 16 column after column, so column c of the panel is 16 adjacent values and a
+/// product reads the matrix front to back, once per six input rows.
+public struct PanelMatrix<Element: PanelElement>: Sendable {
+    public let rows: Int
+    public let columns: Int
+    /// ceil(rows / 16) panels of columns * 16 values; rows past the end are zero.
+    let panels: [Element]
+    /// Per row (padded to whole panels), the factor a stored value is multiplied by: int8 rows' scales; nil is 1.
+    let scales: [Float]?
+
+    var panelCount: Int { (rows + 15) / 16 }
+
+    /// Packs element (r, c) = source[r * rowStride + c * columnStride]: a row-major matrix, a block of its columns,
+    /// or (strides swapped) its transpose.
+    public init(_ source: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int, columnStride: Int = 1) {
+        self.init(rows: rows, columns: columns, scales: nil) { Element(rounding: source[$0 * rowStride + $1 * columnStride]) }
+    }
+
+    /// Rounds (float16) or copies (float32) a row-major matrix.
+    public init(_ matrix: Tensor) {
+        self = matrix.data.withUnsafeBufferPointer {
+            PanelMatrix($0.baseAddress!, rows: matrix.rows, columns: matrix.columns, rowStride: matrix.columns)
+        }
+    }
+
+    /// Packs element(r, c) for every row and column. (Loading runs beside the tokenizer's, so one thread.)
+    @_specialize(where Element == Float16)
+    @_specialize(where Element == Float)
+    @_specialize(where Element == Int8)
+    init(rows: Int, columns: Int, scales: [Float]?, element: (_ row: Int, _ column: Int) -> Element) {
+        self.rows = rows
+        self.columns = columns
+        self.scales = scales
+        let count = ((rows + 15) / 16) * columns * 16
+        panels = [Element](unsafeUninitializedCapacity: count) { out, initialized in
+            for panel in 0..<((rows + 15) / 16) {
+                for c in 0..<columns {
+                    for k in 0..<16 {
+                        let r = panel * 16 + k
+                        out[(panel * columns + c) * 16 + k] = r < rows ? element(r, c) : Element(rounding: 0)
+                    }
+                }
+            }
+            initialized = count
+        }
+    }
+
+    public subscript(row: Int, column: Int) -> Float {
+        panels[((row / 16) * columns + column) * 16 + row % 16].float * (scales?[row] ?? 1)
+    }
+
+    /// Row r as float32 (an embedding lookup).
+    @_specialize(where Element == Float16)
+    @_specialize(where Element == Float)
+    @_specialize(where Element == Int8)
+    public func row(_ r: Int) -> [Float] { (0..<columns).map { self[r, $0] } }
+
+    /// The matrix transposed, [columns, rows] row-major float32, for OpenBLAS's products over many rows: a panel's
+    /// column is 16 adjacent values in both layouts, so widening is a straight copy.
+    @_specialize(where Element == Float16)
+    @_specialize(where Element == Float)
+    @_specialize(where Element == Int8)
+    public func transposedFloats() -> [Float] {
+        let factors = scales ?? [Float](repeating: 1, count: panelCount * 16)
+        return [Float](unsafeUninitializedCapacity: rows * columns) { out, initialized in
+            panels.withUnsafeBufferPointer { p in
+                for panel in 0..<panelCount {
+                    let firstRow = panel * 16, valid = min(16, rows - firstRow)
+                    let low = factors.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4 * firstRow, as: SIMD8<Float>.self) }
+                    let high = factors.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4 * (firstRow + 8), as: SIMD8<Float>.self) }
+                    for c in 0..<columns {
+                        let source = p.baseAddress! + (panel * columns + c) * 16, target = out.baseAddress! + c * rows + firstRow
+                        if valid == 16 {
+                            UnsafeMutableRawPointer(target).storeBytes(of: Element.widenEight(UnsafeRawPointer(source)) * low,
+                                                                       as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(target + 8).storeBytes(of: Element.widenEight(UnsafeRawPointer(source + 8)) * high,
+                                                                           as: SIMD8<Float>.self)
+                        } else {
+                            for k in 0..<valid { target[k] = source[k].float * factors[firstRow + k] }
+                        }
+                    }
+                }
+            }
+            initialized = rows * columns
+        }
+    }
+
+    /// The whole matrix as row-major float32.
+    public func floats() -> [Float] {
+        let transposed = transposedFloats()
+        var out = [Float](repeating: 0, count: rows * columns)
+        for r in 0..<rows {
+            for c in 0..<columns { out[r * columns + c] = transposed[c * rows + r] }
+        }
+        return out
+    }
+
+    /// x W^T + bias for every row of x [n, columns]: [n, rows], spread over the pool.
+    /// Few rows (decoding steps, beams) go through `Kernels.panelProduct`, which reads each element once per six
+    /// input rows; many rows (the encoder) widen the matrix to float32 (transposed) and use OpenBLAS, whose
+    /// blocked kernel is faster there and whose widening costs 1/n of the product.
+    public func product(_ x: Tensor, bias: [Float]? = nil, pool: ThreadPool) -> Tensor {
+        precondition(x.columns == columns, "product: input has \(x.columns) features, the matrix expects \(columns)")
+        if let bias { precondition(bias.count == rows, "product: bias has \(bias.count) values, expected \(rows)") }
+        let n = x.rows
+        if n > PanelMatrix.kernelRowLimit {
+            return BLAS.linear(x, weight: Tensor(shape: [columns, rows], data: transposedFloats()), bias: bias, pool: pool,
+                               weightIsTransposed: true)
+        }
+        var out = [Float](repeating: 0, count: n * rows)
+        // Chunks of panels big enough (about 100k multiply-adds) that waking a thread pays for itself.
+        let minimumPanels = max(1, 100_000 / max(1, n * columns * 16))
+        x.data.withUnsafeBufferPointer { px in
+            out.withUnsafeMutableBufferPointer { po in
+                let input = px.baseAddress!, output = po.baseAddress!
+                pool.forEach(splitting: panelCount, minimum: minimumPanels) { range, _ in
+                    bias.withUnsafeBufferPointerIfPresent { pb in
+                        multiply(input, rows: n, into: output, outputStride: rows, bias: pb, panels: range)
+                    }
+                }
+            }
+        }
+        var shape = x.shape
+        shape[shape.count - 1] = rows
+        return Tensor(shape: shape, data: out)
+    }
+
+    /// output[i, o] = bias[o] + sum_c input[i, c] * self[o, c] for i < n and o in the given panels' rows, on the
+    /// calling thread; input rows are `columns` long, output rows `outputStride`.
+    func multiply(_ input: UnsafePointer<Float>, rows n: Int, into output: UnsafeMutablePointer<Float>, outputStride: Int,
+                  bias: UnsafePointer<Float>? = nil, panels range: Range<Int>? = nil) {
+        panels.withUnsafeBufferPointer { pw in
+            scales.withUnsafeBufferPointerIfPresent { ps in
+                Kernels.panelProduct(pw.baseAddress!, scales: ps, panels: range ?? 0..<panelCount, columns: columns,
+                                     outputs: rows, input, rows: n, bias: bias, output, outputStride: outputStride)
+            }
+        }
+    }
+
+    /// Above this many input rows a product widens the matrix and calls OpenBLAS.
+    static var kernelRowLimit: Int { 48 }
+}
+
+public typealias HalfMatrix = PanelMatrix<Float16>
+
+extension PanelMatrix where Element == Float16 {
+    /// Packs a row-major matrix of little-endian float16 values, as the model files hold them (at any alignment).
+    public init(halves: UnsafeRawBufferPointer, rows: Int, columns: Int) {
+        precondition(halves.count == 2 * rows * columns, "HalfMatrix: \(halves.count) bytes for \(rows) x \(columns)")
+        self.init(rows: rows, columns: columns, scales: nil) { r, c in
+            Float16(bitPattern: UInt16(littleEndian: halves.loadUnaligned(fromByteOffset: 2 * (r * columns + c), as: UInt16.self)))
+        }
+    }
+}
+
+extension PanelMatrix where Element == Int8 {
+    /// Quantizes a row-major float32 matrix to int8 with one scale per row (its largest magnitude over 127), as
+    /// CTranslate2's int8 weights are.
+    public init(quantizing matrix: Tensor) {
+        let rows = matrix.rows, columns = matrix.columns
+        var scales = [Float](repeating: 0, count: ((rows + 15) / 16) * 16)
+        for r in 0..<rows {
+            let largest = matrix.data[(r * columns)..<((r + 1) * columns)].reduce(0) { max($0, abs($1)) }
+            scales[r] = largest / 127
+        }
+        let inverse = scales.map { $0 > 0 ? 1 / $0 : 0 }
+        self = matrix.data.withUnsafeBufferPointer { values in
+            PanelMatrix(rows: rows, columns: columns, scales: scales) { r, c in
+                Int8(rounding: values[r * columns + c] * inverse[r])
+            }
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .none: return body(nil)
+        case let .some(values): return values.withUnsafeBufferPointer { body($0.baseAddress) }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+// The SIMD kernels and the thread pool against plain double-precision loops over the same values.
+import XCTest
+@testable import HarkNumerics
+
+final class KernelTests: XCTestCase {
+    /// Values in [-1, 1) from a fixed seed, so a failure repeats.
+    private func values(_ count: Int, seed: UInt64) -> [Float] {
+        var generator = SplitMix64(seed: seed)
+        return (0..<count).map { _ in Float(generator.next() >> 40) / Float(1 << 23) - 1 }
+    }
+
+    /// x W^T + b for every row, in Double, from the matrix's own (float16, or int8 times scale) values.
+    private func reference<Element>(_ x: Tensor, _ w: PanelMatrix<Element>, bias: [Float]?) -> [Double] {
+        var out: [Double] = []
+        for r in 0..<x.rows {
+            for o in 0..<w.rows {
+                var sum = Double(bias?[o] ?? 0)
+                for c in 0..<w.columns { sum += Double(x[r, c]) * Double(w[o, c]) }
+                out.append(sum)
+            }
+        }
+        return out
+    }
+
+    /// Every row count the panel kernel dispatches on (1 to 6 per group, groups split evenly), the OpenBLAS path
+    /// above its limit, an output count that leaves a partial last panel, with and without bias, on 1 and 3 threads.
+    func testHalfMatrixProductMatchesDoublePrecisionReference() {
+        let outputs = 37, columns = 53
+        let weight = HalfMatrix(Tensor(shape: [outputs, columns], data: values(outputs * columns, seed: 1)))
+        let bias = values(outputs, seed: 2)
+        for rows in [1, 2, 3, 4, 5, 6, 7, 13, HalfMatrix.kernelRowLimit + 3] {
+            let x = Tensor(shape: [rows, columns], data: values(rows * columns, seed: UInt64(rows)))
+            for threads in [1, 3] {
+                for b in [nil, bias] {
+                    let y = weight.product(x, bias: b, pool: ThreadPool(threads: threads))
+                    XCTAssertEqual(y.shape, [rows, outputs])
+                    let expected = reference(x, weight, bias: b)
+                    let worst = zip(y.data, expected).map { abs(Double($0) - $1) }.max()!
+                    // 53 products of values below 1: float32 sums stay within a few units in the last place of ~7.
+                    XCTAssertLessThan(worst, 5e-6, "rows \(rows), threads \(threads), bias \(b != nil)")
+                }
+            }
+        }
+    }
+
+    /// int8 rows keep every value within half a step (the row's largest magnitude / 127 / 2) and multiply like
+    /// their dequantized values, through the kernel and through OpenBLAS.
+    func testInt8MatrixQuantizesPerRowAndMultipliesLikeItsValues() {
+        let outputs = 21, columns = 40
+        var source = values(outputs * columns, seed: 5)
+        for c in 0..<columns { source[3 * columns + c] *= 100 }  // one row 100 times larger: its own scale
+        for c in 0..<columns { source[4 * columns + c] = 0 }     // and an all-zero row
+        let weight = PanelMatrix<Int8>(quantizing: Tensor(shape: [outputs, columns], data: source))
+        for r in 0..<outputs {
+            let largest = source[(r * columns)..<((r + 1) * columns)].map(abs).max()!
+            for c in 0..<columns {
+                XCTAssertLessThanOrEqual(abs(weight[r, c] - source[r * columns + c]), largest / 127 / 2 * 1.0001, "(\(r), \(c))")
+            }
+        }
+        for rows in [1, 5, PanelMatrix<Int8>.kernelRowLimit + 1] {
+            let x = Tensor(shape: [rows, columns], data: values(rows * columns, seed: 6))
+            let y = weight.product(x, bias: values(outputs, seed: 7), pool: ThreadPool(threads: 2))
+            let expected = reference(x, weight, bias: values(outputs, seed: 7))
+            let worst = zip(y.data, expected).map { abs(Double($0) - $1) }.max()!
+            // Float32 sums of products up to ~100 (the large row): relative to the largest output.
+            XCTAssertLessThan(worst, 1e-6 * expected.map(abs).max()!, "rows \(rows)")
+        }
+    }
+
+    func testHalfMatrixKeepsFloat16ValuesExactlyAndWidensThem() {
+        let source = Tensor(shape: [3, 5], data: [0.1, -2, 65504, 1e-7, 3.14159, 0, -0.5, 1, 2, 3, 4, 5, 6, 7, 8])
+        let matrix = HalfMatrix(source)
+        for r in 0..<3 {
+            for c in 0..<5 { XCTAssertEqual(matrix[r, c], Float(Float16(source[r, c])), "(\(r), \(c))") }
+        }
+        XCTAssertEqual(matrix.row(1), [0, -0.5, 1, 2, 3])
+        XCTAssertEqual(matrix.floats(), source.data.map { Float(Float16($0)) })
+        let tall = HalfMatrix(Tensor(shape: [37, 3], data: (0..<111).map { Float($0) }))
+        XCTAssertEqual(tall.transposedFloats(), (0..<3).flatMap { c in (0..<37).map { Float($0 * 3 + c) } },
+                       "a full panel, and a last one with 5 of 16 rows")
+    }
+
+    /// softmax(q k^T * scale) v per head, in Double, with the causal and window masks of `groupedQuery`.
+    private func attentionReference(q: [Float], k: [Float], v: [Float], queries: Int, keys: Int, queryHeads: Int,
+                                    keyValueHeads: Int, headDim: Int, scale: Float, causalOffset: Int?, window: Int?) -> [Double] {
+        let qWidth = queryHeads * headDim, kvWidth = keyValueHeads * headDim
+        var out = [Double](repeating: 0, count: queries * qWidth)
+        for h in 0..<queryHeads {
+            let kvHead = h / (queryHeads / keyValueHeads)
+            for i in 0..<queries {
+                let last = causalOffset.map { min(keys, $0 + i + 1) } ?? keys
+                let first = window.map { max(0, last - $0) } ?? 0
+                let scores = (first..<last).map { j in
+                    (0..<headDim).reduce(0.0) { $0 + Double(q[i * qWidth + h * headDim + $1]) * Double(k[j * kvWidth + kvHead * headDim + $1]) } * Double(scale)
+                }
+                let top = scores.max()!
+                let weights = scores.map { Foundation.exp($0 - top) }
+                let total = weights.reduce(0, +)
+                for d in 0..<headDim {
+                    var sum = 0.0
+                    for (n, j) in (first..<last).enumerated() { sum += weights[n] / total * Double(v[j * kvWidth + kvHead * headDim + d]) }
+                    out[i * qWidth + h * headDim + d] = sum
+                }
+            }
+        }
+        return out
+    }
+
+    /// The fused loops (up to `fusedQueryLimit` queries) and the gemm path, grouped heads, causal offset and window.
+    func testAttentionMatchesDoublePrecisionReferenceOnBothPaths() {
+        let keys = 80, queryHeads = 4, keyValueHeads = 2, headDim = 40
+        // 70 queries: a block of 64 through gemm, then 6 through the fused loops, the causal offset moved along.
+        for queries in [1, 3, Attention.fusedQueryLimit, Attention.fusedQueryLimit + 4, 70] {
+            for (causalOffset, window) in [(nil, nil), (keys - queries, nil), (keys - queries, 9)] as [(Int?, Int?)] {
+                let q = values(queries * queryHeads * headDim, seed: 10), k = values(keys * keyValueHeads * headDim, seed: 11)
+                let v = values(keys * keyValueHeads * headDim, seed: 12)
+                let got = Attention.groupedQuery(q: q, k: k, v: v, queries: queries, keys: keys, queryHeads: queryHeads,
+                                                 keyValueHeads: keyValueHeads, headDim: headDim, scale: 0.3,
+                                                 causalOffset: causalOffset, window: window, pool: ThreadPool(threads: 2))
+                let expected = attentionReference(q: q, k: k, v: v, queries: queries, keys: keys, queryHeads: queryHeads,
+                                                  keyValueHeads: keyValueHeads, headDim: headDim, scale: 0.3,
+                                                  causalOffset: causalOffset, window: window)
+                let worst = zip(got, expected).map { abs(Double($0) - $1) }.max()!
+                XCTAssertLessThan(worst, 2e-6, "queries \(queries), causal \(String(describing: causalOffset)), window \(String(describing: window))")
+            }
+        }
+    }
+
+    func testThreadPoolRunsEveryChunkOnceAndNamesWorkersWithinItsSize() {
+        let pool = ThreadPool(threads: 3)
+        let lock = NSLock()
+        var counts = [Int](repeating: 0, count: 100), workers = Set<Int>()
+        pool.forEach(chunks: 100) { chunk, worker in
+            lock.lock(); counts[chunk] += 1; workers.insert(worker); lock.unlock()
+        }
+        XCTAssertEqual(counts, Array(repeating: 1, count: 100))
+        XCTAssertTrue(workers.isSubset(of: 0..<3), "workers \(workers)")
+
+        var covered = [Int](repeating: 0, count: 1000)
+        pool.forEach(splitting: 1000, minimum: 7, multiple: 16) { range, _ in
+            XCTAssertTrue(range.lowerBound % 16 == 0 && (range.count >= 7 || range.upperBound == 1000))
+            lock.lock(); for i in range { covered[i] += 1 }; lock.unlock()
+        }
+        XCTAssertEqual(covered, Array(repeating: 1, count: 1000))
+    }
+}
