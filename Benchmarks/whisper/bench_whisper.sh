@@ -1,67 +1,113 @@
 #!/usr/bin/env bash
-# Whisper speed and memory: Hark vs faster-whisper on the same ~73-s recording, same weights and thread count,
-# greedy and beam 5 (faster-whisper in float32 and int8), median of N runs each, in one run.
-# Usage: Benchmarks/whisper/bench_whisper.sh [repeats] [--busy]   (writes Benchmarks/results/whisper.md)
-# --busy keeps one core spinning during the runs, as on a shared machine.
+# Whisper speed and memory in one run: Hark against faster-whisper (float32, int8) and whisper.cpp on the same
+# weights, same files, same thread count, greedy and beam 5; whole processes (model load included), median of N.
+# Usage: Benchmarks/whisper/bench_whisper.sh [repeats]   (writes Benchmarks/results/whisper.md)
+#   files: the bundled 73-s recording (repeats runs each) and a 10-minute file joined from the bundled English
+#   recordings (one run each); then, with one core kept busy, Hark --threads 2 against --threads 1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-repeats=${1:-3}; busy=${2:-}
+repeats=${1:-3}
 make -s deps models build >/dev/null
-python3 -m pip install --quiet faster-whisper soundfile soxr
-AUDIO=Audio/asterisk-en-demo-instruct.flac
+python3 -m pip install --quiet faster-whisper pywhispercpp soundfile soxr
 MODEL=Models/cache/whisper-base
+GGML=Models/cache/ggml-base.bin
 THREADS=2
-duration=$(python3 -c "import soundfile as s; i=s.info('$AUDIO'); print(i.frames/i.samplerate)")
-machine="$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
+[ -f "$GGML" ] || python3 Benchmarks/whisper/ct2_to_ggml.py "$MODEL" "$GGML" >/dev/null
 work=$(mktemp -d)
-if [ "$busy" = "--busy" ]; then (while :; do :; done) & spinner=$!; trap 'kill $spinner' EXIT; fi
-
-# measure NAME COMMAND...: runs it `repeats` times; prints "NAME median_seconds median_peak_MB".
-measure() {
-    local name=$1; shift
-    local times=() rss=()
-    for _ in $(seq "$repeats"); do
-        /usr/bin/time -f "%e %M" -o "$work/t" "$@" > "$work/out" 2>/dev/null
-        read -r t m < "$work/t"; times+=("$t"); rss+=("$m")
+trap 'rm -rf "$work"' EXIT
+SHORT=Audio/asterisk-en-demo-instruct.flac
+LONG=$work/english-10min.wav
+# The English recordings six times over, each followed by half a second of silence: about 10 minutes.
+english=(Audio/asterisk-en-demo-instruct.flac Audio/jfk.flac Audio/librivox-0870.wav Audio/librivox-0880.wav Audio/librivox-0890.flac)
+pieces=()
+for round in 1 2 3 4 5 6; do
+    for f in "${english[@]}"; do
+        sox "$f" -r 16000 -c 1 -b 16 "$work/piece-$round-$(basename "${f%.*}").wav" pad 0 0.5
+        pieces+=("$work/piece-$round-$(basename "${f%.*}").wav")
     done
-    python3 - "$name" "${times[*]}" "${rss[*]}" <<'PY'
+done
+sox "${pieces[@]}" "$LONG"
+
+# measure NAME RUNS COMMAND...: prints "NAME median_wall_s median_peak_MB median_cpu_s", one line.
+measure() {
+    local name=$1 runs=$2; shift 2
+    local times=() rss=() cpu=()
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -f "%e %M %U %S" -o "$work/t" "$@" > "$work/out" 2>/dev/null
+        read -r t m u s < "$work/t"; times+=("$t"); rss+=("$m"); cpu+=("$(python3 -c "print($u + $s)")")
+    done
+    cp "$work/out" "$work/text-$name"
+    python3 - "$name" "${times[*]}" "${rss[*]}" "${cpu[*]}" <<'PY'
 import statistics, sys
-name, times, rss = sys.argv[1], list(map(float, sys.argv[2].split())), list(map(int, sys.argv[3].split()))
-print(name, statistics.median(times), statistics.median(rss) / 1024)
+name, times, rss, cpu = sys.argv[1], *(list(map(float, a.split())) for a in sys.argv[2:])
+print(name, statistics.median(times), statistics.median(rss) / 1024, statistics.median(cpu))
 PY
 }
 
-{
-measure hark-f32-greedy .build/release/hark transcribe --model base --language en --beam-size 1 --threads $THREADS "$AUDIO"
-measure hark-f32-beam5 .build/release/hark transcribe --model base --language en --beam-size 5 --threads $THREADS "$AUDIO"
-for ct in float32 int8; do
+engines() {  # engines FILE_TAG FILE RUNS
+    local tag=$1 file=$2 runs=$3
     for beam in 1 5; do
-        measure "fw-$ct-$([ $beam = 1 ] && echo greedy || echo beam5)" python3 Benchmarks/whisper/fw_transcribe.py $MODEL "$AUDIO" $ct $beam $THREADS
+        local d; d=$([ $beam = 1 ] && echo greedy || echo beam5)
+        measure "$tag hark-float16 $d" "$runs" .build/release/hark transcribe --model base --language en --beam-size $beam --threads $THREADS "$file"
+        measure "$tag hark-int8 $d" "$runs" .build/release/hark transcribe --model base --language en --beam-size $beam --threads $THREADS --compute-type int8 "$file"
+        measure "$tag hark-float32 $d" "$runs" .build/release/hark transcribe --model base --language en --beam-size $beam --threads $THREADS --compute-type float32 "$file"
+        measure "$tag fw-float32 $d" "$runs" python3 Benchmarks/whisper/fw_transcribe.py $MODEL "$file" float32 $beam $THREADS
+        measure "$tag fw-int8 $d" "$runs" python3 Benchmarks/whisper/fw_transcribe.py $MODEL "$file" int8 $beam $THREADS
+        measure "$tag whisper.cpp $d" "$runs" python3 Benchmarks/whisper/wcpp_transcribe.py $GGML "$file" $beam $THREADS
     done
-done
+}
+
+{
+engines short "$SHORT" "$repeats"
+engines long "$LONG" 1
+# One core held by another program: Hark's idle threads sleep, and the busy core's thread takes fewer chunks.
+yes > /dev/null & spinner=$!
+measure "busy hark-threads1 greedy" "$repeats" .build/release/hark transcribe --model base --language en --beam-size 1 --threads 1 "$SHORT"
+measure "busy hark-threads2 greedy" "$repeats" .build/release/hark transcribe --model base --language en --beam-size 1 --threads 2 "$SHORT"
+kill $spinner
 } > "$work/results"
 
-python3 - "$work/results" "$duration" "$repeats" "$machine" "$busy" <<'PY' > Benchmarks/results/whisper.md
+machine="$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(grep -o -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+short_s=$(soxi -D "$SHORT"); long_s=$(soxi -D "$LONG")
+python3 - "$work/results" "$repeats" "$machine" "$short_s" "$long_s" <<'PY' > Benchmarks/results/whisper.md
 import sys, datetime
-rows = {line.split()[0]: (float(line.split()[1]), float(line.split()[2])) for line in open(sys.argv[1])}
-duration, repeats, machine, busy = float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+rows = {}
+for line in open(sys.argv[1]):
+    *name, wall, rss, cpu = line.split()
+    rows[" ".join(name)] = (float(wall), float(rss), float(cpu))
+repeats, machine, short_s, long_s = sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
 print("# Whisper transcription benchmark\n")
-print(f"- date: {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}")
-print(f"- machine: {machine}{'; one core kept busy by a spinning loop' if busy else ''}")
-print(f"- command: `{' '.join(['Benchmarks/whisper/bench_whisper.sh', repeats] + ([busy] if busy else []))}`")
-print(f"- audio: Audio/asterisk-en-demo-instruct.flac ({duration:.1f} s), model Whisper base, language en, 2 threads, timestamps on, median of {repeats} runs")
-print("- both sides load the model and decode the file inside the timed process\n")
-print("| setting | engine | wall s | RTF | peak RSS MB | wall time / Hark's |")
-print("|---|---|---|---|---|---|")
-for decoding in ("greedy", "beam5"):
-    hark = rows[f"hark-f32-{decoding}"]
-    for name in (f"hark-f32-{decoding}", f"fw-float32-{decoding}", f"fw-int8-{decoding}"):
-        t, m = rows[name]
-        engine = {"hark-f32": "Hark float32", "fw-float32": "faster-whisper float32", "fw-int8": "faster-whisper int8"}[name.rsplit("-", 1)[0]]
-        print(f"| {decoding} | {engine} | {t:.2f} | {t / duration:.3f} | {m:.0f} | {t / hark[0]:.2f} |")
-print()
-for decoding in ("greedy", "beam5"):
-    hark, peer = rows[f"hark-f32-{decoding}"], rows[f"fw-float32-{decoding}"]
-    print(f"- {decoding}: Hark float32 takes {hark[0] / peer[0]:.2f}x faster-whisper float32's wall time, at {hark[1] / peer[1]:.2f}x its peak RSS")
+print(f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%dT%H:%MZ}")
+print(f"- machine: {machine}")
+print(f"- command: `Benchmarks/whisper/bench_whisper.sh {repeats}`")
+print(f"- model Whisper base (the same float16 weights for all: CTranslate2 folder, and Benchmarks/whisper/ct2_to_ggml.py's"
+      " conversion for whisper.cpp), language en, 2 threads, timestamps on; whole processes, model load included")
+print(f"- short: Audio/asterisk-en-demo-instruct.flac ({short_s:.1f} s), median of {repeats} runs;"
+      f" long: the bundled English recordings joined six times ({long_s:.0f} s), one run\n")
+print("| file | decoding | engine | wall s | CPU s | peak RSS MB | wall / Hark float16's |")
+print("|---|---|---|---|---|---|---|")
+for tag in ("short", "long"):
+    for decoding in ("greedy", "beam5"):
+        hark = rows[f"{tag} hark-float16 {decoding}"][0]
+        for engine in ("hark-float16", "hark-int8", "hark-float32", "fw-float32", "fw-int8", "whisper.cpp"):
+            wall, rss, cpu = rows[f"{tag} {engine} {decoding}"]
+            print(f"| {tag} | {decoding} | {engine} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {wall / hark:.2f} |")
+print("\nSpeed-ups of Hark float16 (the peer's wall time over Hark's; goals from issue 14 in brackets):\n")
+goals = {("greedy", "fw-float32"): 1.5, ("greedy", "whisper.cpp"): 1.2, ("beam5", "fw-float32"): 1.5, ("beam5", "fw-int8"): 1.0}
+for tag in ("short", "long"):
+    for decoding in ("greedy", "beam5"):
+        hark = rows[f"{tag} hark-float16 {decoding}"]
+        parts = []
+        for engine in ("fw-float32", "fw-int8", "whisper.cpp"):
+            peer = rows[f"{tag} {engine} {decoding}"]
+            goal = goals.get((decoding, engine))
+            parts.append(f"{peer[0] / hark[0]:.2f}x {engine}" + (f" [>= {goal}]" if goal else ""))
+        int8 = rows[f"{tag} hark-int8 {decoding}"][0]
+        print(f"- {tag}, {decoding}: " + ", ".join(parts) +
+              f"; Hark int8 {rows[f'{tag} fw-int8 {decoding}'][0] / int8:.2f}x fw-int8 [>= 1.2]"
+              f"; peak RSS {hark[1]:.0f} MB vs whisper.cpp's {rows[f'{tag} whisper.cpp {decoding}'][1]:.0f} MB")
+one, two = rows["busy hark-threads1 greedy"], rows["busy hark-threads2 greedy"]
+print(f"\nWith one core kept busy (`yes > /dev/null`), greedy on the short file: --threads 1 {one[0]:.2f} s,"
+      f" --threads 2 {two[0]:.2f} s ({one[0] / two[0]:.2f}x; the goal is >= 1.0).")
 PY
 cat Benchmarks/results/whisper.md
