@@ -42,6 +42,6 @@ enum ModelRegistry {
 
 extension ComputeType: ExpressibleByArgument {
     static let help = ArgumentHelp(
-        "How Whisper keeps its weights: float16 (as stored), int8 (a scale per row: smaller and faster to decode, a few words may differ) or float32 (widened at load).",
+        "How Whisper keeps its weights: float16 (as stored), int8 (a scale per row: the least memory; a few words may differ) or float32 (widened at load).",
         valueName: "type")
 }
