@@ -52,11 +52,4 @@ public enum HalfPrecision {
     /// bfloat16 is the top half of a Float.
     @inline(__always)
     public static func float(fromBFloat16Bits b: UInt16) -> Float { Float(bitPattern: UInt32(b) << 16) }
-
-    public static func floats(fromHalfBits bits: UnsafeBufferPointer<UInt16>) -> [Float] {
-        [Float](unsafeUninitializedCapacity: bits.count) { out, n in
-            for i in 0..<bits.count { out[i] = float(fromHalfBits: UInt16(littleEndian: bits[i])) }
-            n = bits.count
-        }
-    }
 }
