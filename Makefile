@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 # Debian packages: C libraries we link, and tools the tests and benchmarks call.
-APT_PACKAGES := pkg-config libsndfile1-dev libfftw3-dev libopenblas-dev libsoxr-dev zlib1g-dev espeak-ng librsvg2-bin tmux sox
+APT_PACKAGES := time pkg-config libsndfile1-dev libfftw3-dev libopenblas-dev libsoxr-dev zlib1g-dev espeak-ng librsvg2-bin tmux sox
 # Python packages the tests call (the dataset converter, llama.cpp behind the --llm-url tests) and the mini suite;
 # hark itself needs none.
 PIP_PACKAGES := pyarrow soundfile numpy
@@ -20,7 +20,7 @@ MACHINE_REFERENCES := .build/machine-references
 SAMPLE := Audio/jfk.flac
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test deps pydeps models build machine-references fixtures bench clean
+.PHONY: demo test deps pydeps models build machine-references fixtures bench fuzz clean
 
 demo: deps models build
 	$(HARK) info $(SAMPLE)
@@ -70,6 +70,13 @@ FORCE:
 # Reference outputs from the Python implementations (needs pip packages; run once, outputs are committed).
 fixtures:
 	for script in Tests/Fixtures/make_*_fixtures.py; do python3 $$script || exit 1; done
+
+# Every parser under libFuzzer with AddressSanitizer, FUZZ_SECONDS each (Tests/Fuzz/run.sh); fails on any crash,
+# leak or hang. A separate build folder, as the instrumented build is slower.
+FUZZ_SECONDS ?= 60
+fuzz: deps models
+	swift build -c release --scratch-path .build/fuzz --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING --product hark-fuzz
+	Tests/Fuzz/run.sh $(FUZZ_SECONDS)
 
 # The SLU mini suite end to end (espeak-ng audio, Whisper base, Gemma 3 270M); report in Benchmarks/results/slu-mini/.
 bench: deps pydeps models build

@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Scoring", targets: ["Scoring"]),
         .library(name: "Bench", targets: ["Bench"]),
         .library(name: "Streaming", targets: ["Streaming"]),
+        .executable(name: "hark-fuzz", targets: ["HarkFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,6 +50,10 @@ let package = Package(
             ]
         ),
 
+        // Every parser's fuzzing entry point; `make fuzz` builds HarkFuzz with libFuzzer and the sanitizers.
+        .target(name: "FuzzTargets", dependencies: ["Audio", "Bench", "Features", "HarkNumerics", "LLM", "Whisper"]),
+        .executableTarget(name: "HarkFuzz", dependencies: ["FuzzTargets"]),
+
         // Paths to samples, fixtures and models, and a runner for the built binary, shared by the tests.
         .target(name: "TestSupport", dependencies: ["Scoring"], path: "Tests/TestSupport"),
         .testTarget(name: "HarkNumericsTests", dependencies: ["HarkNumerics"]),
@@ -60,6 +65,7 @@ let package = Package(
         .testTarget(name: "LLMTests", dependencies: ["LLM", "Features", "HarkNumerics", "TestSupport"]),
         .testTarget(name: "SLUTests", dependencies: ["SLU", "LLM", "TestSupport"]),
         .testTarget(name: "HarkCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "TestSupport"]),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Audio", "HarkNumerics", "Scoring", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

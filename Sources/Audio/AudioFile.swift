@@ -99,6 +99,9 @@ public final class AudioFile: AudioSource {
         handle = opened
         guard sfInfo.channels > 0 else { sf_close(opened); throw AudioError.invalidHeader(name: name, reason: "zero channels") }
         guard sfInfo.samplerate > 0 else { sf_close(opened); throw AudioError.invalidHeader(name: name, reason: "zero sample rate") }
+        if let problem = AudioLimits.problem(sampleRate: Int(sfInfo.samplerate), channels: Int(sfInfo.channels)) {
+            sf_close(opened); throw AudioError.invalidHeader(name: name, reason: problem)
+        }
         info = AudioFileInfo(
             path: name,
             format: AudioFile.formatName(sfInfo.format & Int32(SF_FORMAT_TYPEMASK)),

@@ -28,6 +28,7 @@ public final class RawPCMSource: AudioSource {
     public init(descriptor: Int32 = STDIN_FILENO, name: String = AudioInput.standardInputLabel, format: RawSampleFormat, sampleRate: Int, channels: Int) throws {
         guard sampleRate > 0 else { throw AudioError.invalidHeader(name: name, reason: "sample rate must be positive, got \(sampleRate)") }
         guard channels > 0 else { throw AudioError.invalidHeader(name: name, reason: "channel count must be positive, got \(channels)") }
+        if let problem = AudioLimits.problem(sampleRate: sampleRate, channels: channels) { throw AudioError.invalidHeader(name: name, reason: problem) }
         self.descriptor = descriptor
         self.name = name
         self.format = format

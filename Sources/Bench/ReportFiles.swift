@@ -109,3 +109,15 @@ extension BenchReport {
         }.joined(separator: "\n")
     }
 }
+
+/// The system's words for a failed file operation ("No space left on device"), not Foundation's paraphrase.
+public enum FileErrors {
+    public static func reason(_ error: Error) -> String {
+        let error = error as NSError
+        let posix = error.domain == NSPOSIXErrorDomain ? error
+            : (error.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0 : nil }
+        if let posix { return String(cString: strerror(Int32(posix.code))) }
+        if error.domain == NSCocoaErrorDomain, error.code == CocoaError.fileWriteOutOfSpace.rawValue { return String(cString: strerror(ENOSPC)) }
+        return error.localizedDescription
+    }
+}

@@ -76,8 +76,16 @@ public final class ResultLog {
     public func append(_ record: BenchRecord) throws {
         var line = try ResultLog.encoder.encode(record)
         line.append(0x0A)
-        try handle.write(contentsOf: line)
-        try handle.synchronize()
+        let end = try handle.offset()
+        do {
+            try handle.write(contentsOf: line)
+            try handle.synchronize()
+        } catch {
+            // A part of the line may have been written (a full disk): cut it off, or the next record would be
+            // glued to it into a damaged complete line.
+            try? handle.truncate(atOffset: end)
+            throw BenchError("\(url.path): cannot write: \(FileErrors.reason(error))")
+        }
         remember(record)
     }
 

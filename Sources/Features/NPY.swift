@@ -28,9 +28,11 @@ public enum NPY {
             throw FeaturesError.invalidFile(path: path, reason: "not a .npy file")
         }
         let major = bytes[6]
+        guard (1...3).contains(major) else { throw FeaturesError.invalidFile(path: path, reason: "unsupported .npy version \(major)") }
+        let headerStart = major == 1 ? 10 : 12
+        guard bytes.count >= headerStart else { throw FeaturesError.invalidFile(path: path, reason: "truncated .npy header") }
         let headerLength = major == 1 ? Int(bytes[8]) | Int(bytes[9]) << 8
             : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-        let headerStart = major == 1 ? 10 : 12
         guard bytes.count >= headerStart + headerLength,
               let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .ascii) else {
             throw FeaturesError.invalidFile(path: path, reason: "truncated .npy header")
@@ -42,11 +44,14 @@ public enum NPY {
             throw FeaturesError.invalidFile(path: path, reason: "no shape in .npy header")
         }
         let shape = header[shapeOpen.upperBound..<shapeClose].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let count = shape.reduce(1, *)
         let body = headerStart + headerLength
+        // No array holds more values than the file has bytes; checked, a crafted shape cannot wrap to a small count.
+        guard let count = Sizes.product(shape, limit: bytes.count) else {
+            throw FeaturesError.invalidFile(path: path, reason: "shape \(shape) does not fit in a file of \(bytes.count) bytes")
+        }
         let values: [Float]
         func need(_ width: Int) throws {
-            guard bytes.count >= body + count * width else {
+            guard bytes.count - body >= count * width else {
                 throw FeaturesError.truncatedFile(path: path, expectedBytes: body + count * width, actualBytes: bytes.count)
             }
         }

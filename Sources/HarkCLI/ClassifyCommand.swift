@@ -41,7 +41,7 @@ struct ClassifyCommand: AsyncParsableCommand {
         // Texts first, then recordings, each recognized and classified before the next: a bad file is reported and
         // skipped, and the others still get their label.
         let items = text.map { (name: $0, text: Optional($0)) } + inputs.map { (name: $0, text: nil) }
-        var failed = 0
+        var failures = BatchFailures(total: items.count)
         for item in items {
             do {
                 let hypotheses = try item.text.map { [TranscriptHypothesis(text: $0, score: 0)] } ?? recognize!(item.name, audio)
@@ -54,10 +54,9 @@ struct ClassifyCommand: AsyncParsableCommand {
                     print(decision.label)
                 }
             } catch {
-                printError(inputError(item.name, error))
-                failed += 1
+                failures.record(item.name, error)
             }
         }
-        if failed > 0 { throw CLIError.someInputsFailed(failed: failed, total: items.count) }
+        try failures.finish()
     }
 }

@@ -17,7 +17,7 @@ struct InfoCommand: ParsableCommand {
     var files: [String]
 
     func run() throws {
-        var failed = 0
+        var failures = BatchFailures(total: files.count)
         for path in files {
             do {
                 let info: AudioFileInfo
@@ -29,10 +29,9 @@ struct InfoCommand: ParsableCommand {
                 let duration = String(format: "%.3f s", info.duration)
                 print("\(info.path): \(info.format), \(info.encoding), \(info.sampleRate) Hz, \(info.channels) ch, \(duration)")
             } catch {
-                printError("\(error)")
-                failed += 1
+                failures.record(path, error)
             }
         }
-        if failed > 0 { throw ExitCode(1) }
+        try failures.finish()
     }
 }

@@ -104,9 +104,17 @@ struct TranscribeCommand: ParsableCommand {
             throw CLIError.outputsCollide(first: first, second: second,
                                           output: "\(outputDirectory)/\(outputStem(for: first)).\(formats[0].rawValue)")
         }
-        let transcriber = Transcriber(model: try whisper.load(pool: threads.pool()))
-        try transcriber.check(options)
-        var failed = 0
+        // The model loads when the first input has been read: a run whose inputs are all unreadable ends at once,
+        // without the model's few hundred megabytes. Its errors (and a bad option for it) end the run.
+        var loaded: Transcriber?
+        func transcriber() throws -> Transcriber {
+            if let loaded { return loaded }
+            let transcriber = Transcriber(model: try whisper.load(pool: threads.pool()))
+            try transcriber.check(options)
+            loaded = transcriber
+            return transcriber
+        }
+        var failures = BatchFailures(total: inputs.count)
         for input in inputs {
             let stem = outputStem(for: input)
             let targets = outputDirectory.map { dir in formats.map { (URL(fileURLWithPath: dir).appendingPathComponent("\(stem).\($0.rawValue)").path, $0) } }
@@ -114,17 +122,20 @@ struct TranscribeCommand: ParsableCommand {
                 printError("\(input): outputs exist, skipped (use --overwrite to redo)")
                 continue
             }
+            let decoded: Result<TranscriptionInput, Error> = Result { try readInput(input) }
+            if case let .failure(error) = decoded {
+                failures.record(input, error)
+                continue
+            }
+            let transcriber = try transcriber()
             do {
                 let progress = ProgressBar(label: input)
                 let result: Transcription
-                if input.hasSuffix(".dmel") {
-                    let tokens = try DMelFile.read(URL(fileURLWithPath: input))
-                    guard tokens.recipe.kind == .whisper else {
-                        throw ValidationError("\(input): tokens use the dmel recipe; transcription needs `hark tokenize --recipe whisper`")
-                    }
-                    result = try transcriber.transcribe(features: tokens.decoded(), options: options, progress: { progress.update($0) })
-                } else {
-                    result = try transcriber.transcribe(try audio.load(input), options: options, progress: { progress.update($0) })
+                switch try decoded.get() {
+                case let .features(features):
+                    result = try transcriber.transcribe(features: features, options: options, progress: { progress.update($0) })
+                case let .samples(samples):
+                    result = try transcriber.transcribe(samples, options: options, progress: { progress.update($0) })
                 }
                 progress.finish()
                 if let targets {
@@ -137,11 +148,25 @@ struct TranscribeCommand: ParsableCommand {
                     }
                 }
             } catch {
-                printError(inputError(input, error))
-                failed += 1
+                failures.record(input, error)
             }
         }
-        if failed > 0 { throw CLIError.someInputsFailed(failed: failed, total: inputs.count) }
+        try failures.finish()
+    }
+
+    private enum TranscriptionInput {
+        case samples([Float])
+        case features(Tensor)
+    }
+
+    /// An input's 16-kHz samples, or the log-mel features of a .dmel token file.
+    private func readInput(_ input: String) throws -> TranscriptionInput {
+        guard input.hasSuffix(".dmel") else { return .samples(try audio.load(input)) }
+        let tokens = try DMelFile.read(URL(fileURLWithPath: input))
+        guard tokens.recipe.kind == .whisper else {
+            throw ValidationError("\(input): tokens use the dmel recipe; transcription needs `hark tokenize --recipe whisper`")
+        }
+        return .features(tokens.decoded())
     }
 
     /// Two inputs whose outputs would have the same name (the same file name in two folders): one run must not

@@ -59,6 +59,8 @@ public final class GGUFFile {
     public let tensors: [GGUFTensorInfo]
     public let alignment: Int
     public let dataOffset: Int
+    /// The largest `general.alignment` accepted (llama.cpp writes 32).
+    static let maximumAlignment = 1 << 20
     private let data: Data
     private let tensorIndex: [String: Int]
 
@@ -87,15 +89,17 @@ public final class GGUFFile {
         self.keys = keys
         self.metadata = metadata
         alignment = metadata["general.alignment"]?.int ?? 32
-        guard alignment > 0, alignment & (alignment - 1) == 0 else {
-            throw LLMError.corrupt(path: url.path, field: "general.alignment", reason: "\(alignment) is not a power of two")
+        // llama.cpp writes 32; a larger power of two is legal, but not one that pushes the data past any file.
+        guard alignment > 0, alignment & (alignment - 1) == 0, alignment <= GGUFFile.maximumAlignment else {
+            throw LLMError.corrupt(path: url.path, field: "general.alignment",
+                                   reason: "\(alignment) is not a power of two up to \(GGUFFile.maximumAlignment)")
         }
         var infos: [(String, [Int], GGMLType, Int)] = []
         for index in 0..<Int(tensorCount) {
             let name = try reader.string("tensor \(index) name")
             let dimensionCount: UInt32 = try reader.integer("\(name) dimension count")
-            guard dimensionCount <= 4 else {
-                throw LLMError.corrupt(path: url.path, field: "\(name) dimension count", reason: "\(dimensionCount) dimensions (at most 4)")
+            guard (1...4).contains(dimensionCount) else {
+                throw LLMError.corrupt(path: url.path, field: "\(name) dimension count", reason: "\(dimensionCount) dimensions (1 to 4)")
             }
             var dimensions: [Int] = []
             for d in 0..<Int(dimensionCount) {
@@ -117,22 +121,30 @@ public final class GGUFFile {
         }
         dataOffset = (reader.offset + alignment - 1) / alignment * alignment
         var tensors: [GGUFTensorInfo] = []
+        var tensorIndex: [String: Int] = [:]
         for (name, dimensions, type, offset) in infos {
-            let elements = dimensions.reduce(1, *)
+            guard tensorIndex.updateValue(tensors.count, forKey: name) == nil else {
+                throw LLMError.corrupt(path: url.path, field: name, reason: "a second tensor of this name")
+            }
+            // No tensor holds more bytes than the file: a product beyond it is corrupt (or wrapped), not large.
+            guard let elements = Sizes.product(dimensions, limit: mapped.count * 8) else {
+                throw LLMError.corrupt(path: url.path, field: "\(name) dimensions",
+                                       reason: "\(dimensions.map(String.init).joined(separator: " x ")) values cannot fit in \(mapped.count) bytes")
+            }
             guard dimensions[0] % type.blockValues == 0 else {
                 throw LLMError.corrupt(path: url.path, field: "\(name) dimension 0",
                                        reason: "row of \(dimensions[0]) values is not a whole number of \(type.name) blocks")
             }
             let bytes = elements / type.blockValues * type.blockBytes
             let start = dataOffset + offset
-            guard start + bytes <= mapped.count else {
+            guard start <= mapped.count, bytes <= mapped.count - start else {
                 throw LLMError.corrupt(path: url.path, field: "\(name) data",
                                        reason: "needs bytes \(start)..<\(start + bytes), file has \(mapped.count) (truncated?)")
             }
             tensors.append(GGUFTensorInfo(name: name, dimensions: dimensions, type: type, offset: start, byteCount: bytes))
         }
         self.tensors = tensors
-        tensorIndex = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { ($1.name, $0) })
+        self.tensorIndex = tensorIndex
     }
 
     public func tensor(_ name: String) throws -> GGUFTensorInfo {
@@ -173,6 +185,10 @@ private struct GGUFReader {
     let data: Data
     let path: String
     var offset = 0
+    /// Items of all metadata arrays read so far. Each costs far more memory as a value than in the file, so their
+    /// total is capped: 16 Mi, some twenty times the largest vocabulary (Gemma's 262k tokens, scores and types).
+    var arrayItems = 0
+    static let maximumArrayItems = 1 << 24
 
     mutating func bytes(_ count: Int, _ field: String) throws -> Data {
         guard count >= 0, offset + count <= data.count else {
@@ -199,6 +215,9 @@ private struct GGUFReader {
         return String(decoding: try bytes(Int(length), field), as: UTF8.self)
     }
 
+    /// Bytes each value type takes at least (a string: its 8-byte length), by type code.
+    static let smallestSize: [UInt32: Int] = [0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 8: 8, 10: 8, 11: 8, 12: 8]
+
     mutating func value(type: UInt32, field: String) throws -> GGUFValue {
         switch type {
         case 0: return .uint8(try integer(field))
@@ -213,10 +232,18 @@ private struct GGUFReader {
         case 9:
             let elementType: UInt32 = try integer("\(field) element type")
             let count: UInt64 = try integer("\(field) count")
-            guard count <= UInt64(data.count - offset) else {
+            guard elementType != 9 else { throw LLMError.corrupt(path: path, field: field, reason: "nested arrays are not supported") }
+            guard let itemBytes = GGUFReader.smallestSize[elementType] else {
+                throw LLMError.corrupt(path: path, field: field, reason: "unknown array element type \(elementType)")
+            }
+            guard count <= UInt64((data.count - offset) / itemBytes) else {
                 throw LLMError.corrupt(path: path, field: field, reason: "array of \(count) items cannot fit in the \(data.count - offset) bytes left")
             }
-            guard elementType != 9 else { throw LLMError.corrupt(path: path, field: field, reason: "nested arrays are not supported") }
+            arrayItems += Int(count)
+            guard arrayItems <= GGUFReader.maximumArrayItems else {
+                throw LLMError.corrupt(path: path, field: field,
+                                       reason: "metadata arrays hold more than \(GGUFReader.maximumArrayItems) items in all")
+            }
             var items: [GGUFValue] = []
             items.reserveCapacity(Int(count))
             for _ in 0..<Int(count) { items.append(try value(type: elementType, field: field)) }

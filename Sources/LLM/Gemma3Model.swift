@@ -25,15 +25,37 @@ public struct Gemma3Config: Equatable, Sendable {
         guard architecture == "gemma3" else {
             throw LLMError.corrupt(path: file.path, field: "general.architecture", reason: "unsupported architecture '\(architecture)' (Hark runs gemma3)")
         }
-        layers = try file.int("gemma3.block_count")
-        width = try file.int("gemma3.embedding_length")
-        feedForward = try file.int("gemma3.feed_forward_length")
-        queryHeads = try file.int("gemma3.attention.head_count")
-        keyValueHeads = try file.int("gemma3.attention.head_count_kv")
-        headDim = try file.int("gemma3.attention.key_length")
-        rmsEpsilon = try file.float("gemma3.attention.layer_norm_rms_epsilon")
-        globalRopeBase = try file.float("gemma3.rope.freq_base")
-        slidingWindow = try file.int("gemma3.attention.sliding_window")
+        /// A size no Gemma reaches by far (the 27B has 62 layers, width 5376, 21504 feed-forward units), so that
+        /// products of sizes cannot overflow and nothing is allocated for a layer count the file cannot hold.
+        func size(_ key: String, upTo limit: Int) throws -> Int {
+            let value = try file.int(key)
+            guard (1...limit).contains(value) else {
+                throw LLMError.corrupt(path: file.path, field: key, reason: "\(value) is outside 1...\(limit)")
+            }
+            return value
+        }
+        func positive(_ key: String) throws -> Float {
+            let value = try file.float(key)
+            guard value.isFinite, value > 0 else { throw LLMError.corrupt(path: file.path, field: key, reason: "\(value) is not a positive number") }
+            return value
+        }
+        layers = try size("gemma3.block_count", upTo: 1 << 10)
+        width = try size("gemma3.embedding_length", upTo: 1 << 16)
+        feedForward = try size("gemma3.feed_forward_length", upTo: 1 << 18)
+        queryHeads = try size("gemma3.attention.head_count", upTo: 1 << 10)
+        keyValueHeads = try size("gemma3.attention.head_count_kv", upTo: 1 << 10)
+        headDim = try size("gemma3.attention.key_length", upTo: 1 << 12)
+        rmsEpsilon = try positive("gemma3.attention.layer_norm_rms_epsilon")
+        globalRopeBase = try positive("gemma3.rope.freq_base")
+        slidingWindow = try size("gemma3.attention.sliding_window", upTo: Int(Int32.max))
+        // Query heads share key-value heads in equal groups; rotary embedding turns pairs of a head's values.
+        guard queryHeads % keyValueHeads == 0 else {
+            throw LLMError.corrupt(path: file.path, field: "gemma3.attention.head_count_kv",
+                                   reason: "\(keyValueHeads) does not divide the \(queryHeads) query heads")
+        }
+        guard headDim % 2 == 0 else {
+            throw LLMError.corrupt(path: file.path, field: "gemma3.attention.key_length", reason: "\(headDim) is odd")
+        }
     }
 }
 

@@ -28,12 +28,24 @@ public struct GemmaTokenizer: Sendable {
         let tokens = try array("tokenizer.ggml.tokens").map { $0.string ?? "" }
         self.tokens = tokens
         scores = try array("tokenizer.ggml.scores").map { $0.float ?? 0 }
-        let types = try array("tokenizer.ggml.token_type").map { Int32($0.int ?? 1) }
+        let types = try array("tokenizer.ggml.token_type").map { type in
+            guard let code = type.int.flatMap(Int32.init(exactly:)) else {
+                throw LLMError.corrupt(path: file.path, field: "tokenizer.ggml.token_type", reason: "\(type) is not a token type")
+            }
+            return code
+        }
         guard scores.count == tokens.count, types.count == tokens.count else {
             throw LLMError.corrupt(path: file.path, field: "tokenizer.ggml.scores", reason: "\(scores.count) scores and \(types.count) types for \(tokens.count) tokens")
         }
-        beginOfSequence = try file.int("tokenizer.ggml.bos_token_id")
-        endOfSequence = try file.int("tokenizer.ggml.eos_token_id")
+        func tokenID(_ key: String) throws -> Int {
+            let id = try file.int(key)
+            guard tokens.indices.contains(id) else {
+                throw LLMError.corrupt(path: file.path, field: key, reason: "token \(id) is not in the \(tokens.count)-token vocabulary")
+            }
+            return id
+        }
+        beginOfSequence = try tokenID("tokenizer.ggml.bos_token_id")
+        endOfSequence = try tokenID("tokenizer.ggml.eos_token_id")
         addsBeginOfSequence = file.metadata["tokenizer.ggml.add_bos_token"]?.bool ?? true
         var ids: [String: Int] = [:]
         for (id, token) in tokens.enumerated() where ids[token] == nil { ids[token] = id }

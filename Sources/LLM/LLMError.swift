@@ -1,4 +1,5 @@
 // Errors of the language-model stage: one line each, naming the file and the field.
+import HarkNumerics
 
 public enum LLMError: Error, CustomStringConvertible, Equatable {
     case cannotRead(path: String)
@@ -14,8 +15,8 @@ public enum LLMError: Error, CustomStringConvertible, Equatable {
         case let .cannotRead(path): return "\(path): cannot read file"
         case let .notGGUF(path): return "\(path): not a GGUF file (bad magic)"
         case let .unsupportedVersion(path, version): return "\(path): unsupported GGUF version \(version) (expected 2 or 3)"
-        case let .corrupt(path, field, reason): return "\(path): corrupt GGUF at \(field): \(reason)"
-        case let .unsupportedTensorType(path, tensor, type): return "\(path): tensor \(tensor) has unsupported type \(type)"
+        case let .corrupt(path, field, reason): return "\(path): corrupt GGUF at \(FileText.printable(field)): \(FileText.printable(reason, limit: 400))"
+        case let .unsupportedTensorType(path, tensor, type): return "\(path): tensor \(FileText.printable(tensor)) has unsupported type \(type)"
         case let .missingKey(path, key): return "\(path): metadata has no \(key)"
         case let .missingTensor(path, name): return "\(path): no tensor \(name)"
         }

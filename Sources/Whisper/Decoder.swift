@@ -48,7 +48,7 @@ struct Decoder {
 
     init(_ file: LayerLoader, vocabularySize: Int, width: Int, heads: Int, layerCount: Int) throws {
         embeddings = try file.matrix("decoder/embeddings/weight", rows: vocabularySize, columns: width)
-        positions = try file.tensor("decoder/position_encodings/encodings")
+        positions = try file.tensor("decoder/position_encodings/encodings", shape: [Decoder.textPositions, width])
         layers = try (0..<layerCount).map { i in
             Layer(selfAttention: try SelfAttention(file, "decoder/layer_\(i)/self_attention", width: width, heads: heads),
                   crossAttention: try CrossAttention(file, "decoder/layer_\(i)/attention", width: width, heads: heads),
@@ -60,6 +60,8 @@ struct Decoder {
         pool = file.pool
     }
 
+    /// Every Whisper model's text context: prompts, window prompts and sampled tokens share it.
+    static let textPositions = 448
     var maxPositions: Int { positions.rows }
     var vocabularySize: Int { embeddings.rows }
 

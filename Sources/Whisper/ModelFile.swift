@@ -45,29 +45,40 @@ public struct ModelFile {
         }
         specName = try reader.string("spec name")
         _ = try reader.u32("spec revision")
-        let count = try reader.u32("variable count")
-        for index in 0..<Int(count) {
+        let count = Int(try reader.u32("variable count"))
+        // Each variable takes at least its name's length and NUL, rank, dtype and byte count: 9 bytes.
+        guard count <= reader.remaining / 9 else {
+            throw WhisperError.corruptModel(path: path, field: "variable count",
+                                            reason: "\(count) variables cannot fit in the \(reader.remaining) bytes left")
+        }
+        for index in 0..<count {
             let name = try reader.string("variable \(index) name")
-            let rank = Int(try reader.u8("\(name) rank"))
+            let field = name.isEmpty ? "variable \(index)" : name
+            let rank = Int(try reader.u8("\(field) rank"))
             var shape: [Int] = []
-            for d in 0..<rank { shape.append(Int(try reader.u32("\(name) dimension \(d)"))) }
-            let dtypeCode = try reader.u8("\(name) dtype")
+            for d in 0..<rank { shape.append(Int(try reader.u32("\(field) dimension \(d)"))) }
+            let dtypeCode = try reader.u8("\(field) dtype")
             guard let dtype = DType(rawValue: dtypeCode) else {
-                throw WhisperError.corruptModel(path: path, field: "\(name) dtype", reason: "unknown dtype \(dtypeCode)")
+                throw WhisperError.corruptModel(path: path, field: "\(field) dtype", reason: "unknown dtype \(dtypeCode)")
             }
-            let byteCount = Int(try reader.u32("\(name) byte count"))
-            let elements = shape.reduce(1, *)
-            guard byteCount == elements * dtype.size else {
-                throw WhisperError.corruptModel(path: path, field: "\(name) byte count",
+            let byteCount = Int(try reader.u32("\(field) byte count"))
+            // A shape's byte size above 2^32 cannot match the stored 32-bit count; checked products keep a crafted
+            // shape from wrapping around to a small one.
+            guard let elements = Sizes.product(shape, limit: 1 << 32), byteCount == elements * dtype.size else {
+                throw WhisperError.corruptModel(path: path, field: "\(field) byte count",
                                                 reason: "\(byteCount) bytes for shape \(shape) of \(dtype)")
             }
             variables[name] = StoredVariable(shape: shape, dtype: dtype, offset: reader.offset, byteCount: byteCount)
-            try reader.skip(byteCount, "\(name) data")
+            try reader.skip(byteCount, "\(field) data")
         }
         // Older files may end here; newer ones list aliases such as the tied output projection.
         if reader.remaining >= 4 {
-            let aliases = try reader.u32("alias count")
-            for index in 0..<Int(aliases) {
+            let aliases = Int(try reader.u32("alias count"))
+            guard aliases <= reader.remaining / 6 else {
+                throw WhisperError.corruptModel(path: path, field: "alias count",
+                                                reason: "\(aliases) aliases cannot fit in the \(reader.remaining) bytes left")
+            }
+            for index in 0..<aliases {
                 let alias = try reader.string("alias \(index)")
                 let target = try reader.string("alias \(index) target")
                 variables[alias] = variables[target]

@@ -53,6 +53,10 @@ public struct WhisperTokenizer: Sendable {
             transcribe: try id("<|transcribe|>"), startOfLM: try id("<|startoflm|>"), startOfPrevious: try id("<|startofprev|>"),
             noSpeech: ids["<|nospeech|>"] ?? ids["<|nocaptions|>"] ?? -1, noTimestamps: try id("<|notimestamps|>"),
             timestampBegin: try id("<|0.00|>"))
+        // The decoder offers every timestamp of a 30-s window, <|0.00|> to <|30.00|>, in 0.02-s steps.
+        guard tokens.count > specials.timestampBegin + 1500 else {
+            throw WhisperError.notAWhisperModel(path: folder.path, reason: "vocabulary ends before the last timestamp token <|30.00|>")
+        }
         var codes: [String] = []
         var next = sot + 1
         while next < tokens.count, tokens[next].hasPrefix("<|"), tokens[next] != "<|translate|>" {

@@ -1,4 +1,5 @@
 // Errors of the recognizer: a model folder or file that cannot be used, or input it cannot take.
+import HarkNumerics
 
 public enum WhisperError: Error, CustomStringConvertible, Equatable {
     case missingFile(folder: String, file: String)
@@ -14,9 +15,10 @@ public enum WhisperError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .missingFile(folder, file): return "\(folder): not a Whisper model folder: missing \(file)"
-        case let .notAWhisperModel(path, reason): return "\(path): not a Whisper model: \(reason)"
-        case let .corruptModel(path, field, reason): return "\(path): corrupt model file at \(field): \(reason)"
-        case let .missingVariable(path, name): return "\(path): model has no variable \(name)"
+        case let .notAWhisperModel(path, reason): return "\(path): not a Whisper model: \(FileText.printable(reason, limit: 400))"
+        case let .corruptModel(path, field, reason):
+            return "\(path): corrupt model file at \(FileText.printable(field)): \(FileText.printable(reason, limit: 400))"
+        case let .missingVariable(path, name): return "\(path): model has no variable \(FileText.printable(name))"
         case let .badShape(path, name, expected, actual):
             return "\(path): variable \(name) has shape \(actual), expected \(expected)"
         case let .unknownLanguage(code): return "unknown language '\(code)' (use a Whisper language code such as en, es, fr, or auto)"

@@ -52,6 +52,13 @@ public final class WhisperModel {
             throw WhisperError.badShape(path: binary.path, name: "decoder/embeddings/weight",
                                         expected: [tokenizer.tokens.count, width], actual: [decoder.vocabularySize, width])
         }
+        let configPath = folder.appendingPathComponent("config.json").path
+        let vocabulary = 0..<tokenizer.tokens.count
+        for (key, ids) in [("suppress_ids", config.suppressIDs), ("suppress_ids_begin", config.suppressIDsBegin)] {
+            if let id = ids.first(where: { !vocabulary.contains($0) }) {
+                throw WhisperError.corruptModel(path: configPath, field: key, reason: "token \(id) is not in the \(vocabulary.count)-token vocabulary")
+            }
+        }
         let s = tokenizer.specials
         suppressedTokens = Array(Set(config.suppressIDs + [s.transcribe, s.translate, s.startOfTranscript, s.startOfPrevious,
                                                            s.startOfLM, s.noSpeech].filter { $0 >= 0 })).sorted()
@@ -60,6 +67,10 @@ public final class WhisperModel {
         let layers = decoder.layers.count
         alignmentHeads = config.alignmentHeads?.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
             ?? (layers / 2..<layers).flatMap { layer in (0..<decoder.heads).map { (layer, $0) } }
+        if let head = alignmentHeads.first(where: { !(0..<layers).contains($0.layer) || !(0..<decoder.heads).contains($0.head) }) {
+            throw WhisperError.corruptModel(path: configPath, field: "alignment_heads",
+                                            reason: "layer \(head.layer) head \(head.head) is not one of the decoder's \(layers) layers x \(decoder.heads) heads")
+        }
     }
 
     /// The encoder and decoder from model.bin, their sizes read from the weights' shapes.
@@ -84,8 +95,19 @@ public final class WhisperModel {
             while modelFile.variables["\(prefix)/layer_\(count)/ffn/linear_0/weight"] != nil { count += 1 }
             return count
         }
-        let encoderHeads = Int(modelFile.scalar("encoder/num_heads") ?? Float(width / 64))
-        let decoderHeads = Int(modelFile.scalar("decoder/num_heads") ?? Float(width / 64))
+        guard width > 0, melBins > 0 else {
+            throw WhisperError.badShape(path: binary.path, name: "encoder/conv1/weight", expected: [width, melBins, 3], actual: conv1.shape)
+        }
+        /// A stored head count (a float32 scalar), or Whisper's 64-wide heads; it must split the width evenly.
+        func heads(_ name: String) throws -> Int {
+            let stored = modelFile.scalar(name) ?? Float(max(width / 64, 1))
+            guard stored.isFinite, stored >= 1, stored <= Float(width), let heads = Int(exactly: stored), width % heads == 0 else {
+                throw WhisperError.corruptModel(path: binary.path, field: name, reason: "\(stored) heads cannot split a width of \(width)")
+            }
+            return heads
+        }
+        let encoderHeads = try heads("encoder/num_heads")
+        let decoderHeads = try heads("decoder/num_heads")
         return (try Encoder(file, melBins: melBins, width: width, heads: encoderHeads, layerCount: layerCount("encoder")),
                 try Decoder(file, vocabularySize: embeddings.shape[0], width: width, heads: decoderHeads,
                             layerCount: layerCount("decoder")))

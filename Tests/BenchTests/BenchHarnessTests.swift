@@ -103,6 +103,23 @@ final class ResultLogTests: XCTestCase {
         XCTAssertEqual(try ResultLog.load(url).records.map(\.key), ["a", "b", "d"])
     }
 
+    /// The disk fills in the middle of a record: the error names the file, and the part written is cut off, so the
+    /// next record (once there is room) is not glued to it into a damaged line.
+    func testARecordThatDoesNotFitOnTheDiskLeavesNoPartOfItself() throws {
+        let disk = try SmallFileSystem(kilobytes: 64)
+        let log = try ResultLog(directory: disk.url)
+        try log.append(record("a"))
+        try disk.fill()
+        var long = record("b")
+        long.note = String(repeating: "n", count: 8000)
+        XCTAssertThrowsError(try log.append(long)) {
+            XCTAssertEqual("\($0)", "\(log.url.path): cannot write: No space left on device")
+        }
+        try FileManager.default.removeItem(at: disk.url.appendingPathComponent("filler"))
+        try log.append(record("c"))
+        XCTAssertEqual(try ResultLog.load(log.url).records.map(\.key), ["a", "c"])
+    }
+
     func testADamagedCompleteLineIsAnErrorNotSilentLoss() throws {
         let folder = try TestPaths.temporaryDirectory()
         let url = folder.appendingPathComponent("results.jsonl")

@@ -14,7 +14,7 @@ final class AudioCommandsTests: XCTestCase {
             Audio/librivox-0880.wav: WAV (Microsoft), Signed 16 bit PCM, 16000 Hz, 1 ch, 2.990 s
 
             """)
-        XCTAssertEqual(result.stderr, "\(fixture("bad-text.wav")): cannot open audio: Format not recognised\n")
+        XCTAssertEqual(result.stderr, "\(fixture("bad-text.wav")): cannot open audio: Format not recognised\nError: 1 of 3 inputs failed\n")
     }
 
     func testInfoReadsAWavStreamFromStandardInput() throws {
@@ -94,7 +94,7 @@ final class AudioCommandsTests: XCTestCase {
         let result = try HarkProcess.run(["info", path])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stdout, "")
-        XCTAssertEqual(result.stderr, "\(path): cannot open audio: Format not recognised\n")
+        XCTAssertEqual(result.stderr, "Error: \(path): cannot open audio: Format not recognised\n")
     }
 
     func testTruncatedFileStillGivesFeaturesWithAWarning() throws {

@@ -50,8 +50,7 @@ final class ClassifyCommandTests: XCTestCase {
         let result = try HarkProcess.run(["classify", "--labels", ",", "--text", "anything"])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stderr, """
-            anything: the label list is empty (give --labels a,b,c or leave it out for the seven SIB-Fleurs topics)
-            Error: 1 of 1 inputs failed
+            Error: anything: the label list is empty (give --labels a,b,c or leave it out for the seven SIB-Fleurs topics)
 
             """)
     }

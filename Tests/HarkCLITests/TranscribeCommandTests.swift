@@ -53,6 +53,36 @@ final class TranscribeCommandTests: XCTestCase {
         XCTAssertEqual(result.stdout.split(separator: "\n").count, 2, result.stdout)
     }
 
+    /// Killed (SIGKILL) after its first transcript, a batch run again redoes nothing finished and finishes the rest.
+    func testAKilledBatchResumesWithoutRedoingFinishedFiles() throws {
+        let directory = try TestPaths.temporaryDirectory().path
+        let inputs = ["Audio/librivox-0880.wav", "Audio/librivox-0890.flac", "Audio/jfk.flac"]
+        let arguments = ["transcribe", "--model", "tiny.en", "--beam-size", "1", "-o", directory, "--output-format", "all"] + inputs
+        let process = Process()
+        process.executableURL = HarkProcess.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = TestPaths.root
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let first = "\(directory)/librivox-0880.json"
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, !FileManager.default.fileExists(atPath: first) { Thread.sleep(forTimeInterval: 0.01) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let finishedAt = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: first)[.modificationDate] as? Date)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(directory)/jfk.json"), "the run was killed before it finished")
+
+        let resumed = try HarkProcess.run(arguments)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.hasPrefix("Audio/librivox-0880.wav: outputs exist, skipped (use --overwrite to redo)\n"), resumed.stderr)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: first)[.modificationDate] as? Date, finishedAt)
+        let stems = ["librivox-0880", "librivox-0890", "jfk"]
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).sorted(),
+                       stems.flatMap { stem in ["json", "srt", "tsv", "txt", "vtt"].map { "\(stem).\($0)" } }.sorted(),
+                       "every output, and no temporary or partial file")
+    }
+
     func testBatchWritesEveryFormatSkipsBadFilesAndResumes() throws {
         let directory = try TestPaths.temporaryDirectory().path
         let arguments = ["transcribe", "--model", "tiny.en", "--beam-size", "1", "-o", directory, "--output-format", "all",
