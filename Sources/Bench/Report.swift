@@ -95,7 +95,7 @@ public struct BenchReport: Codable, Equatable, Sendable {
 
         // Calibrated and raw configurations share one scoring, so time is reported per text input (n-best).
         let byStage = Dictionary(grouping: latest.values.filter { $0.seconds != nil }) {
-            [$0.config == "asr" ? "asr" : $0.task, $0.config == "asr" ? "asr" : "llm " + $0.config.split(separator: "/")[0]]
+            [$0.config == "asr" ? "asr" : $0.task, $0.config == "asr" ? "asr" : "llm " + $0.config.prefix { $0 != "/" }]
         }
         timings = byStage.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
             let seconds = Dictionary(grouping: byStage[key]!, by: \.item).values.map { $0[0].seconds! }
