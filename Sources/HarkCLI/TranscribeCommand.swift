@@ -122,8 +122,8 @@ struct TranscribeCommand: ParsableCommand {
                 printError("\(input): outputs exist, skipped (use --overwrite to redo)")
                 continue
             }
-            let decoded: Result<TranscriptionInput, Error> = Result { try readInput(input) }
-            if case let .failure(error) = decoded {
+            let decoded: TranscriptionInput
+            do { decoded = try readInput(input) } catch {
                 failures.record(input, error)
                 continue
             }
@@ -131,7 +131,7 @@ struct TranscribeCommand: ParsableCommand {
             do {
                 let progress = ProgressBar(label: input)
                 let result: Transcription
-                switch try decoded.get() {
+                switch decoded {
                 case let .features(features):
                     result = try transcriber.transcribe(features: features, options: options, progress: { progress.update($0) })
                 case let .samples(samples):

@@ -15,7 +15,9 @@ public final class SmallFileSystem {
 
     /// Fills the file system up to its last byte.
     public func fill() throws {
-        let handle = try FileHandle(forWritingTo: { let u = url.appendingPathComponent("filler"); FileManager.default.createFile(atPath: u.path, contents: nil); return u }())
+        let filler = url.appendingPathComponent("filler")
+        FileManager.default.createFile(atPath: filler.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: filler)
         let block = Data(count: 4096)
         while (try? handle.write(contentsOf: block)) != nil {}
         // The last partial block, byte by byte: a few bytes left over would let small outputs through.
