@@ -20,7 +20,7 @@ MACHINE_REFERENCES := .build/machine-references
 SAMPLE := Audio/jfk.flac
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-asan test-tsan deps pydeps models build machine-references fixtures bench fuzz clean
+.PHONY: demo test test-asan test-tsan deps pydeps models build machine-references long-recording fixtures bench fuzz clean
 
 demo: deps models build
 	$(HARK) info $(SAMPLE)
@@ -29,7 +29,7 @@ demo: deps models build
 	$(HARK) detokenize /tmp/hark-demo.dmel -o /tmp/hark-demo-dmel.npy
 	$(HARK) transcribe $(SAMPLE)
 
-test: deps pydeps models build machine-references
+test: deps pydeps models build machine-references long-recording
 	python3 Tests/Tools/check_module_graph.py
 	swift test $(SWIFT_FLAGS) --disable-swift-testing
 
@@ -67,8 +67,15 @@ $(MACHINE_REFERENCES)/llama-reference.json: Tests/Fixtures/make_llm_fixtures.py 
 
 FORCE:
 
+# A 10-minute recording for the long-form tests: the bundled English recordings with silence, room noise and tones
+# between them, made the same on any machine (numpy's PCG64, sox); the references made from it are committed.
+LONG_RECORDING := .build/long-recording/long.flac
+long-recording: $(LONG_RECORDING)
+$(LONG_RECORDING): Tests/Fixtures/make_long_recording.py | deps pydeps
+	python3 Tests/Fixtures/make_long_recording.py $(dir $@)
+
 # Reference outputs from the Python implementations (needs pip packages; run once, outputs are committed).
-fixtures:
+fixtures: long-recording
 	for script in Tests/Fixtures/make_*_fixtures.py; do python3 $$script || exit 1; done
 
 # The suite with AddressSanitizer (every test, and every hark process the tests start, is the instrumented build),
@@ -78,7 +85,7 @@ fixtures:
 # input); the suite checks none at exit, where a process that ends from a thread (`hark stream` on a closed pipe)
 # still holds its model in a suspended task and LeakSanitizer would report all of it.
 SANITIZER_ENV := SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Fuzz/lsan.supp:print_suppressions=0
-test-asan: deps pydeps models machine-references
+test-asan: deps pydeps models machine-references long-recording
 	swift build $(SWIFT_FLAGS) --scratch-path .build/asan --sanitize=address --build-tests
 	$(SANITIZER_ENV) ASAN_OPTIONS=detect_leaks=0 swift test $(SWIFT_FLAGS) --scratch-path .build/asan --sanitize=address --disable-swift-testing --skip-build
 

@@ -2,7 +2,8 @@
 // Hark: speech recognition and spoken-language understanding on ordinary CPUs.
 // Targets follow the pipeline: Audio -> Features -> Whisper -> SLU -> Bench. HarkNumerics holds the kernels every
 // model stage uses; LLM (Gemma on GGUF weights) scores the cascade's prompts in SLU; Scoring (error rates, Whisper's
-// text normalizers) serves Bench; Streaming drives Whisper on live audio; the CLI is thin.
+// text normalizers) serves Bench; Streaming drives Whisper on live audio; VAD (Silero) finds the speech that long
+// recordings are cut into; the CLI is thin.
 import PackageDescription
 
 let package = Package(
@@ -19,6 +20,7 @@ let package = Package(
         .library(name: "Scoring", targets: ["Scoring"]),
         .library(name: "Bench", targets: ["Bench"]),
         .library(name: "Streaming", targets: ["Streaming"]),
+        .library(name: "VAD", targets: ["VAD"]),
         .executable(name: "hark-fuzz", targets: ["HarkFuzz"]),
     ],
     dependencies: [
@@ -36,7 +38,8 @@ let package = Package(
         .target(name: "HarkNumerics", dependencies: ["COpenBLAS"]),
         .target(name: "Audio", dependencies: ["CSndfile", "CSoxr"]),
         .target(name: "Features", dependencies: ["HarkNumerics", "CFFTW3"]),
-        .target(name: "Whisper", dependencies: ["Features", "HarkNumerics", "CZlib"]),
+        .target(name: "VAD", dependencies: ["HarkNumerics"]),
+        .target(name: "Whisper", dependencies: ["Features", "HarkNumerics", "VAD", "CZlib"]),
         .target(name: "LLM", dependencies: ["HarkNumerics"]),
         .target(name: "SLU", dependencies: ["Whisper", "LLM"]),
         .target(name: "Scoring", resources: [.copy("Resources/english.json")]),
@@ -45,13 +48,13 @@ let package = Package(
         .executableTarget(
             name: "HarkCLI",
             dependencies: [
-                "HarkNumerics", "Audio", "Features", "Whisper", "LLM", "SLU", "Bench", "Streaming",
+                "HarkNumerics", "Audio", "Features", "VAD", "Whisper", "LLM", "SLU", "Bench", "Streaming",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // Every parser's fuzzing entry point; `make fuzz` builds HarkFuzz with libFuzzer and the sanitizers.
-        .target(name: "FuzzTargets", dependencies: ["Audio", "Bench", "Features", "HarkNumerics", "LLM", "Whisper"]),
+        .target(name: "FuzzTargets", dependencies: ["Audio", "Bench", "Features", "HarkNumerics", "LLM", "VAD", "Whisper"]),
         .executableTarget(name: "HarkFuzz", dependencies: ["FuzzTargets"]),
 
         // Paths to samples, fixtures and models, and a runner for the built binary, shared by the tests.
@@ -60,6 +63,7 @@ let package = Package(
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Features", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Audio", "HarkNumerics", "TestSupport"]),
         .testTarget(name: "WhisperTests", dependencies: ["Whisper", "Features", "Audio", "HarkNumerics", "Scoring", "TestSupport"]),
+        .testTarget(name: "VADTests", dependencies: ["VAD", "Audio", "HarkNumerics", "TestSupport"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "SLU", "Scoring", "TestSupport"]),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "Features", "HarkNumerics", "TestSupport"]),

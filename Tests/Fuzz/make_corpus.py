@@ -31,6 +31,15 @@ def npy(array):
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + array.tobytes()
 
 
+def safetensors(tensors):
+    header, offset = {"__metadata__": {"format": "pt"}}, 0
+    for name, array in tensors.items():
+        header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + array.nbytes]}
+        offset += array.nbytes
+    text = json.dumps(header).encode()
+    return struct.pack("<Q", len(text)) + text + b"".join(a.tobytes() for a in tensors.values())
+
+
 def main():
     shutil.rmtree(corpus, ignore_errors=True)
     for path in glob.glob(os.path.join(crafted, "*.gguf")):
@@ -46,6 +55,10 @@ def main():
         seed("audio", os.path.basename(path), read(path)[:4096])
     seed("pcm", "s16-16k-mono", bytes([0x12]) + np.arange(-64, 64, dtype=np.int16).tobytes())
     seed("pcm", "f32-48k-stereo", bytes([0x29]) + np.linspace(-1, 1, 64, dtype=np.float32).tobytes())
+    seed("safetensors", "two-tensors", safetensors({"a": np.arange(6, dtype=np.float32).reshape(2, 3),
+                                                    "conv1.bias": np.zeros(128, np.float32)}))
+    silero = read(os.path.join(root, "Models", "cache", "silero-vad", "silero_vad_16k.safetensors"))
+    seed("safetensors", "silero-index", silero[:8 + struct.unpack("<Q", silero[:8])[0]])
     seed("npy", "f4.npy", npy(np.arange(6, dtype=np.float32).reshape(2, 3)))
     seed("npy", "f8.npy", npy(np.arange(4, dtype=np.float64)))
     seed("npy", "u1.npy", npy(np.arange(8, dtype=np.uint8).reshape(2, 2, 2)))

@@ -24,6 +24,14 @@ public enum TestPaths {
         return data
     }
 
+    /// The 10-minute recording `make long-recording` builds from the bundled ones (Tests/Fixtures/make_long_recording.py):
+    /// long.flac and its layout, long.json. Missing, it is an error that says how to make it.
+    public static func longRecording(_ name: String) throws -> URL {
+        let url = root.appendingPathComponent(".build/long-recording/\(name)")
+        guard FileManager.default.fileExists(atPath: url.path) else { throw MissingMachineReference(path: url.path, maker: "make long-recording") }
+        return url
+    }
+
     /// A fresh temporary folder for one test.
     public static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("hark-tests-\(UUID().uuidString)")
@@ -34,5 +42,6 @@ public enum TestPaths {
 
 public struct MissingMachineReference: Error, CustomStringConvertible {
     public let path: String
-    public var description: String { "\(path) is missing: `make machine-references` writes it (make test does)" }
+    public var maker = "make machine-references"
+    public var description: String { "\(path) is missing: `\(maker)` writes it (make test does)" }
 }

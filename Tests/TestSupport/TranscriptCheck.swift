@@ -14,7 +14,12 @@ public enum TranscriptCheck {
         let table = (try? String(contentsOf: TestPaths.audio("transcripts.tsv"), encoding: .utf8)) ?? ""
         guard let row = table.split(separator: "\n").map({ $0.split(separator: "\t", maxSplits: 2).map(String.init) })
             .first(where: { $0.first == name && $0.count == 3 }) else { return 1 }
-        let normalizer = TextNormalizers.forLanguage(row[1])
-        return ErrorRate.words(reference: normalizer.normalize(row[2]), hypothesis: normalizer.normalize(text)).rate
+        return wordErrorRate(of: text, reference: row[2], language: row[1])
+    }
+
+    /// Word error rate of `text` against `reference`, both through the language's Whisper normalizer.
+    public static func wordErrorRate(of text: String, reference: String, language: String) -> Double {
+        let normalizer = TextNormalizers.forLanguage(language)
+        return ErrorRate.words(reference: normalizer.normalize(reference), hypothesis: normalizer.normalize(text)).rate
     }
 }

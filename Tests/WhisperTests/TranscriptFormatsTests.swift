@@ -60,13 +60,14 @@ final class TranscriptFormatsTests: XCTestCase {
 
     func testJSONWordsOnlyWhenTimed() throws {
         var timed = transcription
-        timed.segments[0].words = [TimedWord(text: "Hello", start: 0, end: 0.5, tokens: [1]),
-                                   TimedWord(text: "there.", start: 0.5, end: 4.5, tokens: [2])]
+        timed.segments[0].words = [TimedWord(text: " Hello", start: 0, end: 0.5, tokens: [1], probability: 0.75),
+                                   TimedWord(text: " there.", start: 0.5, end: 4.5, tokens: [2], probability: 0.5)]
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(TranscriptFormat.json.render(timed).utf8)) as? [String: Any])
         let segments = try XCTUnwrap(json["segments"] as? [[String: Any]])
         let words = try XCTUnwrap(segments[0]["words"] as? [[String: Any]])
-        XCTAssertEqual(words.map { $0["word"] as? String }, ["Hello", "there."])
+        XCTAssertEqual(words.map { $0["word"] as? String }, [" Hello", " there."])
         XCTAssertEqual(words.map { $0["end"] as? Double }, [0.5, 4.5])
+        XCTAssertEqual(words.map { $0["probability"] as? Double }, [0.75, 0.5])
         XCTAssertNil(segments[1]["words"])
     }
 }
