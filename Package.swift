@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "HarkNumericsTests", dependencies: ["HarkNumerics"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Features", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Audio", "HarkNumerics", "TestSupport"]),
-        .testTarget(name: "WhisperTests", dependencies: ["Whisper", "Features", "Audio", "HarkNumerics", "Scoring", "TestSupport"]),
+        .testTarget(name: "WhisperTests", dependencies: ["Whisper", "Features", "Audio", "HarkNumerics", "Scoring", "VAD", "TestSupport"]),
         .testTarget(name: "VADTests", dependencies: ["VAD", "Audio", "HarkNumerics", "TestSupport"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "SLU", "Scoring", "TestSupport"]),

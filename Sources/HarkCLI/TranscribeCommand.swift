@@ -65,6 +65,9 @@ struct TranscribeCommand: ParsableCommand {
 
     @OptionGroup var speech: VADOptions
 
+    @Option(help: "With --vad: decode this many chunks together (faster-whisper's BatchedInferencePipeline): the decoder runs every step of all their beams in one pass. Chunks in a batch are prompted with --prompt only, not the previous chunk's text.")
+    var batchSize = 1
+
     @OptionGroup var threads: ThreadOptions
 
     @Option(name: .shortAndLong, help: "Write outputs into this folder instead of printing.")
@@ -81,6 +84,8 @@ struct TranscribeCommand: ParsableCommand {
     func validate() throws {
         guard beamSize >= 1 else { throw ValidationError("--beam-size must be at least 1") }
         guard nBest >= 1 && nBest <= beamSize else { throw ValidationError("--n-best must be between 1 and --beam-size") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard batchSize == 1 || speech.vad else { throw ValidationError("--batch-size needs --vad (chunks are cut where the VAD finds pauses)") }
         if let threshold = hallucinationSilenceThreshold {
             guard wordTimestamps else { throw ValidationError("--hallucination-silence-threshold needs --word-timestamps") }
             guard threshold > 0 else { throw ValidationError("--hallucination-silence-threshold must be positive") }
@@ -157,7 +162,8 @@ struct TranscribeCommand: ParsableCommand {
                 case let .samples(samples):
                     if let vadModel {
                         let chunks = speech.chunks(samples, model: vadModel, pool: pool)
-                        result = try transcriber.transcribe(samples, chunks: chunks, options: options, progress: { progress.update($0) })
+                        result = try transcriber.transcribe(samples, chunks: chunks, batchSize: batchSize, options: options,
+                                                            progress: { progress.update($0) })
                     } else {
                         result = try transcriber.transcribe(samples, options: options, progress: { progress.update($0) })
                     }

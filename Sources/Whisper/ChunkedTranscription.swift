@@ -1,5 +1,6 @@
 // Recognition of speech chunks cut from a long recording (by a voice activity detector), on the recording's time line.
 import Foundation
+import HarkNumerics
 import VAD
 
 extension Transcriber {
@@ -7,7 +8,14 @@ extension Transcriber {
     /// left out) and maps every time back to `samples`' time line. The language detected in the first chunk holds
     /// for the rest; with `conditionOnPreviousText`, a chunk's text is the next chunk's prompt, as a window's is
     /// the next window's (unless it needed a temperature above 0.5: likely wrong, it would mislead).
-    public func transcribe(_ samples: [Float], chunks: [SpeechChunk], options: DecodingOptions = DecodingOptions(),
+    ///
+    /// With `batchSize` above 1, that many chunks at a time go through the encoder one after the other and then
+    /// through the decoder together, every step of all their beams in one pass (faster-whisper's
+    /// BatchedInferencePipeline); their prompt is the initial prompt only, as they are decoded at once. A chunk
+    /// whose text fails the fallback checks is decoded again on its own at higher temperatures, as without
+    /// batching.
+    public func transcribe(_ samples: [Float], chunks: [SpeechChunk], batchSize: Int = 1,
+                           options: DecodingOptions = DecodingOptions(),
                            progress: ((Double) -> Void)? = nil) throws -> Transcription {
         try check(options)
         let total = Double(max(1, chunks.reduce(0) { $0 + $1.sampleCount }))
@@ -17,15 +25,19 @@ extension Transcriber {
         // Each decoded piece's segments (on the original time line) and n-best list, in the order of the audio.
         var pieces: [(segments: [Segment], nBest: [Hypothesis])] = []
         var previousText = options.initialPrompt
-        func decode(_ chunk: SpeechChunk, report: Bool) throws -> (segments: [Segment], nBest: [Hypothesis], text: String, confident: Bool) {
+        func chunkOptions(_ chunk: SpeechChunk) -> DecodingOptions {
             var chunkOptions = options
             chunkOptions.language = language
             chunkOptions.initialPrompt = previousText
             // Where a chunk joins stretches, a segment's words tell which stretch each part belongs to.
             chunkOptions.wordTimestamps = options.wordTimestamps || chunk.stretches.count > 1
-            let audio = chunk.samples(of: samples)
-            let result = try transcribe(audio, options: chunkOptions) { fraction in
-                if report { progress?((Double(done) + fraction * Double(audio.count)) / total) }
+            return chunkOptions
+        }
+        func decode(_ chunk: SpeechChunk, features given: Tensor? = nil, first: FirstWindow? = nil,
+                    report: Bool) throws -> (segments: [Segment], nBest: [Hypothesis], text: String, confident: Bool) {
+            let features = try given ?? self.features(chunk.samples(of: samples))
+            let result = try transcribe(features: features, options: chunkOptions(chunk), firstWindow: first) { fraction in
+                if report { progress?((Double(done) + fraction * Double(chunk.sampleCount)) / total) }
             }
             if language == nil {
                 language = result.language
@@ -35,28 +47,53 @@ extension Transcriber {
             return (segments, result.nBest, result.text.trimmingCharacters(in: .whitespaces),
                     result.segments.allSatisfy { $0.temperature <= 0.5 })
         }
-        for chunk in chunks {
-            let decoded = try decode(chunk, report: true)
-            done += chunk.sampleCount
-            var chunkPieces = [(decoded.segments, decoded.nBest)]
-            // Whisper sometimes ends a window's text early, at a pause, and what follows is lost; a stretch of two
-            // seconds or more that got no word is decoded again on its own.
-            if chunk.stretches.count > 1 {
-                let rate = Double(SileroVAD.sampleRate)
-                let heard = Set(decoded.segments.flatMap(\.words).compactMap { word in
-                    chunk.stretches.firstIndex { Double($0.upperBound) >= (word.start + word.end) / 2 * rate }
-                })
-                for (index, stretch) in chunk.stretches.enumerated()
-                where !heard.contains(index) && stretch.count >= 2 * SileroVAD.sampleRate {
-                    let again = try decode(SpeechChunk(stretches: [stretch]), report: false)
-                    chunkPieces.append((again.segments, again.nBest))
+        for batchStart in stride(from: 0, to: chunks.count, by: max(1, batchSize)) {
+            let batch = Array(chunks[batchStart..<min(chunks.count, batchStart + max(1, batchSize))])
+            var features: [Tensor?] = Array(repeating: nil, count: batch.count)
+            var firsts: [FirstWindow?] = Array(repeating: nil, count: batch.count)
+            if batchSize > 1 {
+                previousText = options.initialPrompt
+                features = try batch.map { try self.features($0.samples(of: samples)) }
+                let memories = features.map { chunkFeatures -> CrossMemory in
+                    let frames = chunkFeatures!.rows
+                    return windowMemory(chunkFeatures!, seek: 0, contentFrames: max(0, frames - 1), options: chunkOptions(batch[0]))
+                }
+                if language == nil {
+                    languageProbabilities = detectLanguage(memory: memories[0])
+                    language = languageProbabilities.first?.language ?? "en"
+                }
+                let batchOptions = chunkOptions(batch[0])
+                let (prompt, startIndex) = try windowPrompt(previous: promptTokens(options.initialPrompt), language: language!,
+                                                            options: batchOptions)
+                let decodings = WindowDecoder(model: model, options: batchOptions)
+                    .decodeTogether(memories: memories, prompt: prompt, startIndex: startIndex)
+                firsts = zip(memories, decodings).map { FirstWindow(memory: $0, decoding: $1) }
+            }
+            for (index, chunk) in batch.enumerated() {
+                let decoded = try decode(chunk, features: features[index], first: firsts[index], report: true)
+                done += chunk.sampleCount
+                var chunkPieces = [(decoded.segments, decoded.nBest)]
+                // Whisper sometimes ends a window's text early, at a pause, and what follows is lost; a stretch of
+                // two seconds or more that got no word is decoded again on its own.
+                if chunk.stretches.count > 1 {
+                    let rate = Double(SileroVAD.sampleRate)
+                    let heard = Set(decoded.segments.flatMap(\.words).compactMap { word in
+                        chunk.stretches.firstIndex { Double($0.upperBound) >= (word.start + word.end) / 2 * rate }
+                    })
+                    for (index, stretch) in chunk.stretches.enumerated()
+                    where !heard.contains(index) && stretch.count >= 2 * SileroVAD.sampleRate {
+                        let again = try decode(SpeechChunk(stretches: [stretch]), report: false)
+                        chunkPieces.append((again.segments, again.nBest))
+                    }
+                }
+                for (segments, nBest) in chunkPieces {
+                    let kept = options.wordTimestamps ? segments : segments.map { var s = $0; s.words = []; return s }
+                    pieces.append((kept, nBest))
+                }
+                if batchSize <= 1 {
+                    previousText = options.conditionOnPreviousText && decoded.confident && !decoded.text.isEmpty ? decoded.text : nil
                 }
             }
-            for (segments, nBest) in chunkPieces {
-                let kept = options.wordTimestamps ? segments : segments.map { var s = $0; s.words = []; return s }
-                pieces.append((kept, nBest))
-            }
-            previousText = options.conditionOnPreviousText && decoded.confident && !decoded.text.isEmpty ? decoded.text : nil
         }
         progress?(1)
         pieces.sort { ($0.segments.first?.start ?? 0) < ($1.segments.first?.start ?? 0) }

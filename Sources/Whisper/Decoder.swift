@@ -78,6 +78,13 @@ struct Decoder {
     /// `crossQueries` sees each layer's cross-attention queries, [sequences * steps, width] (for word timings).
     func callAsFunction(_ tokens: [[Int]], caches: inout [DecoderCache], memory: CrossMemory,
                         crossQueries: ((_ layer: Int, _ queries: [Float]) -> Void)? = nil) -> Tensor {
+        self(tokens, caches: &caches, memories: [(memory, 0..<tokens.count)], crossQueries: crossQueries)
+    }
+
+    /// As above, for sequences that attend to different encoder outputs (windows decoded together): each memory
+    /// with the range of sequences that attend to it; the ranges cover the sequences in order.
+    func callAsFunction(_ tokens: [[Int]], caches: inout [DecoderCache], memories: [(CrossMemory, Range<Int>)],
+                        crossQueries: ((_ layer: Int, _ queries: [Float]) -> Void)? = nil) -> Tensor {
         let sequences = tokens.count, steps = tokens[0].count
         // Row (b * steps + t) is token t of sequence b: every linear layer runs on all rows at once.
         var x = Tensor(zeros: [sequences * steps, width])
@@ -103,12 +110,16 @@ struct Decoder {
             x = x + layer.selfAttention.out(Tensor(shape: x.shape, data: mixed))
 
             let cross = layer.crossAttention
-            // Every sequence attends to the same encoder output without a mask, so all rows go through one
-            // product per head: the keys and values are read once per step instead of once per beam.
+            // The sequences of one encoder output attend to it without a mask, so their rows go through one product
+            // per head: the keys and values are read once per step instead of once per beam.
             let queries = cross.query(cross.norm(x)).data
             crossQueries?(l, queries)
-            let crossMixed = memory.layers[l].attend(queries, queries: x.rows, scale: 1 / Float(width / heads).squareRoot(),
-                                                     pool: pool)
+            var crossMixed = [Float](repeating: 0, count: x.count)
+            for (memory, sequenceRange) in memories {
+                let rows = (sequenceRange.lowerBound * steps * width)..<(sequenceRange.upperBound * steps * width)
+                crossMixed.replaceSubrange(rows, with: memory.layers[l].attend(Array(queries[rows]), queries: sequenceRange.count * steps,
+                                                                              scale: 1 / Float(width / heads).squareRoot(), pool: pool))
+            }
             x = x + cross.out(Tensor(shape: x.shape, data: crossMixed))
             x = layer.feedForward(x)
         }

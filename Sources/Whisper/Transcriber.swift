@@ -40,6 +40,17 @@ public struct Transcriber {
     /// Recognizes Whisper log-mel features [frames, melBins] (from audio, or decoded from .dmel tokens).
     public func transcribe(features: Tensor, options: DecodingOptions = DecodingOptions(),
                            progress: ((Double) -> Void)? = nil) throws -> Transcription {
+        try transcribe(features: features, options: options, firstWindow: nil, progress: progress)
+    }
+
+    /// The first window's encoder output and temperature-0 decoding, computed already (with other windows').
+    struct FirstWindow {
+        let memory: CrossMemory
+        let decoding: WindowDecoding
+    }
+
+    func transcribe(features: Tensor, options: DecodingOptions, firstWindow: FirstWindow?,
+                    progress: ((Double) -> Void)?) throws -> Transcription {
         guard features.columns == model.melBins else {
             throw WhisperError.featureMismatch(expectedMels: model.melBins, actualMels: features.columns)
         }
@@ -52,7 +63,7 @@ public struct Transcriber {
         var nBestTexts = [String](repeating: "", count: max(1, options.nBest))
         var nBestTokens = [[Int]](repeating: [], count: max(1, options.nBest))
         var nBestLogProb = [Float](repeating: 0, count: max(1, options.nBest))
-        var history: [Int] = options.initialPrompt.map { tokenizer.encode(" " + $0.trimmingCharacters(in: .whitespaces)) } ?? []
+        var history = promptTokens(options.initialPrompt)
         var historyStart = 0
         // Where the last word before the current window ended (the rules for words after a pause measure from it).
         var lastSpeech = 0.0
@@ -65,29 +76,18 @@ public struct Transcriber {
         while seek < contentFrames {
             let windowFrames = min(WhisperLogMel.windowFrames, contentFrames - seek)
             let timeOffset = Double(seek) * Self.secondsPerFrame
-            let encoderFrames = options.shortEncoderWindows ? min(WhisperLogMel.windowFrames, max(1000, (windowFrames + 99) / 100 * 100))
-                                                            : WhisperLogMel.windowFrames
-            let memory = self.memory(window(features, at: seek, frames: windowFrames), paddedTo: encoderFrames)
+            let memory = seek == 0 && firstWindow != nil ? firstWindow!.memory
+                : windowMemory(features, seek: seek, contentFrames: contentFrames, options: options)
             if language == nil {
                 languageProbabilities = detectLanguage(memory: memory)
                 language = languageProbabilities.first?.language ?? "en"
             }
-            var prompt: [Int] = []
             let previous = options.conditionOnPreviousText || seek == 0 ? Array(history[historyStart...]) : []
-            if !previous.isEmpty {
-                prompt.append(specials.startOfPrevious)
-                prompt += previous.suffix(model.decoder.maxPositions / 2 - 1)
-            }
-            let startIndex = prompt.count
-            prompt.append(specials.startOfTranscript)
-            if model.isMultilingual {
-                prompt.append(try tokenizer.languageToken(language!))
-                prompt.append(options.task == .translate ? specials.translate : specials.transcribe)
-            }
-            if options.withoutTimestamps { prompt.append(specials.noTimestamps) }
+            let (prompt, startIndex) = try windowPrompt(previous: previous, language: language!, options: options)
 
             let decoded = decodeWithFallback(decoder, memory: memory, prompt: prompt, startIndex: startIndex,
-                                             draft: seek == 0 ? options.draft : [], generator: &generator)
+                                             draft: seek == 0 ? options.draft : [], first: seek == 0 ? firstWindow?.decoding : nil,
+                                             generator: &generator)
             let best = decoded.hypotheses[0]
             if let threshold = options.noSpeechThreshold, decoded.noSpeechProbability > threshold,
                !(options.logProbThreshold.map { best.averageLogProbability > $0 } ?? false) {
@@ -156,6 +156,38 @@ public struct Transcriber {
 
     // MARK: Pieces
 
+    /// The encoder output of the window at `seek` (frames), seen through the decoder's cross-attention.
+    func windowMemory(_ features: Tensor, seek: Int, contentFrames: Int, options: DecodingOptions) -> CrossMemory {
+        let windowFrames = min(WhisperLogMel.windowFrames, contentFrames - seek)
+        let encoderFrames = options.shortEncoderWindows ? min(WhisperLogMel.windowFrames, max(1000, (windowFrames + 99) / 100 * 100))
+                                                        : WhisperLogMel.windowFrames
+        return memory(window(features, at: seek, frames: windowFrames), paddedTo: encoderFrames)
+    }
+
+    /// A window's prompt: the previous text (if any) after <|startofprev|>, then the start sequence; and where the
+    /// start sequence begins.
+    func windowPrompt(previous: [Int], language: String, options: DecodingOptions) throws -> (prompt: [Int], startIndex: Int) {
+        let specials = model.tokenizer.specials
+        var prompt: [Int] = []
+        if !previous.isEmpty {
+            prompt.append(specials.startOfPrevious)
+            prompt += previous.suffix(model.decoder.maxPositions / 2 - 1)
+        }
+        let startIndex = prompt.count
+        prompt.append(specials.startOfTranscript)
+        if model.isMultilingual {
+            prompt.append(try model.tokenizer.languageToken(language))
+            prompt.append(options.task == .translate ? specials.translate : specials.transcribe)
+        }
+        if options.withoutTimestamps { prompt.append(specials.noTimestamps) }
+        return (prompt, startIndex)
+    }
+
+    /// The tokens of a text given as a prompt (a leading space, as the reference adds).
+    func promptTokens(_ text: String?) -> [Int] {
+        text.map { model.tokenizer.encode(" " + $0.trimmingCharacters(in: .whitespaces)) } ?? []
+    }
+
     private func window(_ features: Tensor, at seek: Int, frames: Int = WhisperLogMel.windowFrames) -> Tensor {
         features.rows(seek..<min(features.rows, seek + frames))
     }
@@ -200,13 +232,15 @@ public struct Transcriber {
     }
 
     /// Tries each temperature until the text is neither too repetitive nor too unlikely (faster-whisper's rule).
+    /// `first`, when given, is the first temperature's result, decoded already (with other windows).
     private func decodeWithFallback(_ decoder: WindowDecoder, memory: CrossMemory, prompt: [Int], startIndex: Int,
-                                    draft: [Int], generator: inout SplitMix64) -> WindowDecoding {
+                                    draft: [Int], first: WindowDecoding?, generator: inout SplitMix64) -> WindowDecoding {
         let options = decoder.options
         var candidates: [WindowDecoding] = []
-        for temperature in options.temperatures.isEmpty ? [0] : options.temperatures {
-            let result = decoder.decode(memory: memory, prompt: prompt, startIndex: startIndex,
-                                        temperature: temperature, draft: draft, generator: &generator)
+        for (index, temperature) in (options.temperatures.isEmpty ? [0] : options.temperatures).enumerated() {
+            let result = index == 0 && first != nil ? first!
+                : decoder.decode(memory: memory, prompt: prompt, startIndex: startIndex, temperature: temperature,
+                                 draft: draft, generator: &generator)
             let best = result.hypotheses[0]
             let tooRepetitive = options.compressionRatioThreshold.map { compressionRatio(best.text) > $0 } ?? false
             let tooUnlikely = options.logProbThreshold.map { best.averageLogProbability < $0 } ?? false

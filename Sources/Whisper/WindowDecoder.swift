@@ -38,6 +38,52 @@ struct WindowDecoder {
         return WindowDecoding(hypotheses: hypotheses, noSpeechProbability: noSpeech, temperature: temperature)
     }
 
+    /// Decodes windows that share `prompt` together at temperature 0 (greedy is a beam of one): the prompt and
+    /// then every step of all their beams go through one decoder pass, so each weight is read once per step for
+    /// all of them rather than once per window.
+    func decodeTogether(memories: [CrossMemory], prompt: [Int], startIndex: Int) -> [WindowDecoding] {
+        let count = memories.count, length = prompt.count
+        var caches = (0..<count).map { _ in DecoderCache(layers: model.decoder.layers.count) }
+        let hidden = model.decoder(Array(repeating: prompt, count: count), caches: &caches,
+                                   memories: memories.enumerated().map { ($1, $0..<($0 + 1)) })
+        let maxLength = min(options.maxNewTokens ?? maxSampledTokens, maxSampledTokens, model.decoder.maxPositions - length)
+        var searches: [BeamSearch] = []
+        var noSpeech: [Float] = []
+        for b in 0..<count {
+            let startLogits = model.decoder.logits(hidden.rows((b * length + startIndex)..<(b * length + startIndex + 1))).data
+            noSpeech.append(specials.noSpeech >= 0 ? probability(of: specials.noSpeech, in: startLogits) : 0)
+            let firstLogits = model.decoder.logits(hidden.rows((b * length + length - 1)..<(b * length + length))).data
+            var cache = DecoderCache(layers: 0)
+            swap(&cache, &caches[b])
+            searches.append(BeamSearch(firstLogits: firstLogits, cache: cache, maxLength: maxLength))
+        }
+        while true {
+            for b in searches.indices where !searches[b].isDone { advance(&searches[b]) }
+            let active = searches.indices.filter { !searches[$0].isDone }
+            guard !active.isEmpty else { break }
+            var stepCaches: [DecoderCache] = []
+            var tokens: [[Int]] = []
+            var ranges: [(CrossMemory, Range<Int>)] = []
+            for b in active {
+                let first = stepCaches.count
+                stepCaches += searches[b].takeCaches()
+                tokens += searches[b].beams.map { [$0.tokens.last!] }
+                ranges.append((memories[b], first..<stepCaches.count))
+            }
+            let logits = model.decoder.logits(model.decoder(tokens, caches: &stepCaches, memories: ranges))
+            var row = 0
+            for b in active {
+                searches[b].logits = []
+                for i in searches[b].beams.indices {
+                    swap(&searches[b].beams[i].cache, &stepCaches[row])
+                    searches[b].logits.append(Array(logits.row(row)))
+                    row += 1
+                }
+            }
+        }
+        return searches.indices.map { WindowDecoding(hypotheses: hypotheses(searches[$0]), noSpeechProbability: noSpeech[$0], temperature: 0) }
+    }
+
     // MARK: Greedy and sampling
 
     /// With a `draft` (greedy only), the decoder runs over all of it at once and its logits stand in for the
@@ -104,64 +150,108 @@ struct WindowDecoder {
 
     // MARK: Beam search
 
-    private struct Beam {
+    struct Beam {
         var tokens: [Int]
         var logProbability: Float
         var cache: DecoderCache
     }
 
-    /// openai-whisper's BeamSearchDecoder: keep the beamSize best unfinished sequences each step; collect finished
-    /// ones until beamSize * patience have ended; rank by length-normalized log-probability.
-    private func beamSearch(firstLogits: [Float], cache: DecoderCache, memory: CrossMemory, maxLength: Int) -> [Hypothesis] {
+    /// One window's beam search between decoder passes (openai-whisper's BeamSearchDecoder): keep the beamSize
+    /// best unfinished sequences each step; collect finished ones until beamSize * patience have ended; rank by
+    /// length-normalized log-probability. Kept apart from the decoder so that several windows share its passes.
+    struct BeamSearch {
+        var beams: [Beam]
+        /// The next-token logits of each beam.
+        var logits: [[Float]]
+        var finished: [([Int], Float)] = []
+        var steps = 0
+        let maxLength: Int
+        var isDone = false
+
+        init(firstLogits: [Float], cache: DecoderCache, maxLength: Int) {
+            beams = [Beam(tokens: [], logProbability: 0, cache: cache)]
+            logits = [firstLogits]
+            self.maxLength = maxLength
+            if maxLength <= 0 {
+                finished = [([], 0)]
+                isDone = true
+            }
+        }
+
+        /// The beams' caches, moved out (a cache still held by its beam would be copied on the next append).
+        mutating func takeCaches() -> [DecoderCache] {
+            beams.indices.map { i in
+                var cache = DecoderCache(layers: 0)
+                swap(&cache, &beams[i].cache)
+                return cache
+            }
+        }
+    }
+
+    /// Chooses the next beams from the current ones' logits. Unless that ends the search, `search.beams` are then
+    /// the chosen sequences, each with its parent's cache, to be run on its last token.
+    func advance(_ search: inout BeamSearch) {
         let beamSize = options.beamSize
         let maxFinished = max(1, Int((Float(beamSize) * options.patience).rounded()))
-        var beams = [Beam(tokens: [], logProbability: 0, cache: cache)]
-        var logitsPerBeam = [firstLogits]
-        var finished: [([Int], Float)] = []
-        for _ in 0..<maxLength {
-            var candidates: [(parent: Int, token: Int, score: Float)] = []
-            for (b, beam) in beams.enumerated() {
-                let logProbs = logProbabilities(logitsPerBeam[b], after: beam.tokens)
-                for token in topIndices(logProbs, count: beamSize + 1) {
-                    candidates.append((b, token, beam.logProbability + logProbs[token]))
-                }
+        var candidates: [(parent: Int, token: Int, score: Float)] = []
+        for (b, beam) in search.beams.enumerated() {
+            let logProbs = logProbabilities(search.logits[b], after: beam.tokens)
+            for token in topIndices(logProbs, count: beamSize + 1) {
+                candidates.append((b, token, beam.logProbability + logProbs[token]))
             }
-            candidates.sort { $0.score > $1.score }
-            var chosen: [(parent: Int, tokens: [Int], score: Float)] = []
-            var seen = Set<[Int]>()
-            for candidate in candidates {
-                let tokens = beams[candidate.parent].tokens + [candidate.token]
-                guard seen.insert(tokens).inserted else { continue }
-                if candidate.token == specials.endOfText {
-                    if finished.count < maxFinished { finished.append((tokens, candidate.score)) }
-                } else {
-                    chosen.append((candidate.parent, tokens, candidate.score))
-                    if chosen.count == beamSize { break }
-                }
-            }
-            if finished.count >= maxFinished || chosen.isEmpty { break }
-            // Each parent's cache moves to its last child and is copied for the others: a cache shared by two
-            // beams would be copied on every append.
-            var parentCaches = beams.map(\.cache)
-            beams = []
-            var caches: [DecoderCache] = []
-            for (i, choice) in chosen.enumerated() {
-                caches.append(parentCaches[choice.parent])
-                if !chosen[(i + 1)...].contains(where: { $0.parent == choice.parent }) {
-                    parentCaches[choice.parent] = DecoderCache(layers: 0)
-                }
-            }
-            parentCaches = []
-            let hidden = model.decoder(chosen.map { [$0.tokens.last!] }, caches: &caches, memory: memory)
-            let logits = model.decoder.logits(hidden)
-            logitsPerBeam = (0..<chosen.count).map { Array(logits.row($0)) }
-            beams = chosen.indices.map { Beam(tokens: chosen[$0].tokens, logProbability: chosen[$0].score, cache: caches[$0]) }
         }
-        if finished.count < maxFinished {
-            finished += beams.prefix(maxFinished - finished.count).map { ($0.tokens, $0.logProbability) }
+        candidates.sort { $0.score > $1.score }
+        var chosen: [(parent: Int, tokens: [Int], score: Float)] = []
+        var seen = Set<[Int]>()
+        for candidate in candidates {
+            let tokens = search.beams[candidate.parent].tokens + [candidate.token]
+            guard seen.insert(tokens).inserted else { continue }
+            if candidate.token == specials.endOfText {
+                if search.finished.count < maxFinished { search.finished.append((tokens, candidate.score)) }
+            } else {
+                chosen.append((candidate.parent, tokens, candidate.score))
+                if chosen.count == beamSize { break }
+            }
         }
-        let ranked = finished.sorted { rank($0) > rank($1) }
+        search.steps += 1
+        if search.finished.count >= maxFinished || chosen.isEmpty || search.steps >= search.maxLength {
+            search.isDone = true
+            if search.finished.count < maxFinished {
+                let unfinished = chosen.isEmpty ? search.beams.map { ($0.tokens, $0.logProbability) } : chosen.map { ($0.tokens, $0.score) }
+                search.finished += unfinished.prefix(maxFinished - search.finished.count)
+            }
+            return
+        }
+        // Each parent's cache moves to its last child and is copied for the others.
+        var parentCaches = search.takeCaches()
+        var beams: [Beam] = []
+        for (i, choice) in chosen.enumerated() {
+            beams.append(Beam(tokens: choice.tokens, logProbability: choice.score, cache: parentCaches[choice.parent]))
+            if !chosen[(i + 1)...].contains(where: { $0.parent == choice.parent }) {
+                parentCaches[choice.parent] = DecoderCache(layers: 0)
+            }
+        }
+        search.beams = beams
+    }
+
+    /// The search's hypotheses, best first, at most nBest.
+    func hypotheses(_ search: BeamSearch) -> [Hypothesis] {
+        let ranked = search.finished.sorted { rank($0) > rank($1) }
         return ranked.prefix(max(1, options.nBest)).map { hypothesis($0.0, logProbability: $0.1) }
+    }
+
+    private func beamSearch(firstLogits: [Float], cache: DecoderCache, memory: CrossMemory, maxLength: Int) -> [Hypothesis] {
+        var search = BeamSearch(firstLogits: firstLogits, cache: cache, maxLength: maxLength)
+        while !search.isDone {
+            advance(&search)
+            if search.isDone { break }
+            var caches = search.takeCaches()
+            let hidden = model.decoder(search.beams.map { [$0.tokens.last!] }, caches: &caches, memory: memory)
+            let logits = model.decoder.logits(hidden)
+            search.logits = search.beams.indices.map { Array(logits.row($0)) }
+            for i in caches.indices { search.beams[i].cache = caches[i] }
+        }
+        return hypotheses(search)
     }
 
     private func rank(_ candidate: ([Int], Float)) -> Float {

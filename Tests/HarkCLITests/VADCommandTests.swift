@@ -55,8 +55,12 @@ final class VADCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stderr, "Error: \(tokens): --vad needs audio; a .dmel file holds features only\n")
 
-        result = try HarkProcess.run(["transcribe", "--vad", "--vad-threshold", "1.5", "Audio/jfk.flac"])
-        XCTAssertEqual(result.status, 64)
-        XCTAssertTrue(result.stderr.hasPrefix("Error: --vad-threshold must be between 0 and 1\n"), result.stderr)
+        for (arguments, message) in [(["--vad", "--vad-threshold", "1.5"], "--vad-threshold must be between 0 and 1"),
+                                     (["--vad", "--batch-size", "0"], "--batch-size must be at least 1"),
+                                     (["--batch-size", "8"], "--batch-size needs --vad (chunks are cut where the VAD finds pauses)")] {
+            result = try HarkProcess.run(["transcribe"] + arguments + ["Audio/jfk.flac"])
+            XCTAssertEqual(result.status, 64, "\(arguments)")
+            XCTAssertTrue(result.stderr.hasPrefix("Error: \(message)\n"), result.stderr)
+        }
     }
 }
