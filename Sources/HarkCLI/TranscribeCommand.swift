@@ -54,6 +54,18 @@ struct TranscribeCommand: ParsableCommand {
     @Option(help: "With --word-timestamps: skip silences longer than this (seconds) around a segment that looks hallucinated (improbable, very short or very long words), as faster-whisper's hallucination_silence_threshold.")
     var hallucinationSilenceThreshold: Double?
 
+    @Option(help: "With --word-timestamps, srt and vtt: characters in a subtitle line before it breaks (openai-whisper's).")
+    var maxLineWidth: Int?
+
+    @Option(help: "With --word-timestamps and --max-line-width: lines in a subtitle (a pause over 3 s also starts one).")
+    var maxLineCount: Int?
+
+    @Option(help: "With --word-timestamps, without --max-line-width: words in a subtitle.")
+    var maxWordsPerLine: Int?
+
+    @Flag(help: "With --word-timestamps: a subtitle for each word as it is spoken, the word underlined (srt, vtt).")
+    var highlightWords = false
+
     @Flag(help: "Do not feed the previous window's text as a prompt.")
     var noConditionOnPreviousText = false
 
@@ -84,6 +96,14 @@ struct TranscribeCommand: ParsableCommand {
     func validate() throws {
         guard beamSize >= 1 else { throw ValidationError("--beam-size must be at least 1") }
         guard nBest >= 1 && nBest <= beamSize else { throw ValidationError("--n-best must be between 1 and --beam-size") }
+        let layout: [(String, Bool)] = [("--max-line-width", maxLineWidth != nil), ("--max-line-count", maxLineCount != nil),
+                                        ("--max-words-per-line", maxWordsPerLine != nil), ("--highlight-words", highlightWords)]
+        if let (name, _) = layout.first(where: { $0.1 }), !wordTimestamps {
+            throw ValidationError("\(name) needs --word-timestamps (subtitles are laid out from timed words)")
+        }
+        for (name, value) in [("--max-line-width", maxLineWidth), ("--max-line-count", maxLineCount), ("--max-words-per-line", maxWordsPerLine)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
+        }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard batchSize == 1 || speech.vad else { throw ValidationError("--batch-size needs --vad (chunks are cut where the VAD finds pauses)") }
         if let threshold = hallucinationSilenceThreshold {
@@ -93,6 +113,15 @@ struct TranscribeCommand: ParsableCommand {
         guard outputFormat == "all" || TranscriptFormat(rawValue: outputFormat) != nil else {
             throw ValidationError("--output-format must be txt, srt, vtt, tsv, json or all")
         }
+    }
+
+    private var subtitles: SubtitleOptions {
+        var subtitles = SubtitleOptions()
+        subtitles.maxLineWidth = maxLineWidth
+        subtitles.maxLineCount = maxLineCount
+        subtitles.maxWordsPerLine = maxWordsPerLine
+        subtitles.highlightWords = highlightWords
+        return subtitles
     }
 
     private var formats: [TranscriptFormat] {
@@ -171,7 +200,9 @@ struct TranscribeCommand: ParsableCommand {
                 progress.finish()
                 if let targets {
                     try FileManager.default.createDirectory(atPath: outputDirectory!, withIntermediateDirectories: true)
-                    for (path, format) in targets { try writeAtomically(Data(format.render(result).utf8), to: path) }
+                    for (path, format) in targets {
+                        try writeAtomically(Data(format.render(result, subtitles: subtitles).utf8), to: path)
+                    }
                 } else {
                     for segment in result.segments {
                         print(noTimestamps ? segment.text.trimmingCharacters(in: .whitespaces)

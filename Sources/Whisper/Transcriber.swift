@@ -106,7 +106,7 @@ public struct Transcriber {
                                          language: language!, offset: timeOffset, lastSpeech: lastSpeech, options: options)
                 if let threshold = options.hallucinationSilenceThreshold {
                     let windowEnd = timeOffset + Double(WhisperLogMel.windowFrames) * Self.secondsPerFrame
-                    switch skipHallucination(segmentWords, timeOffset: timeOffset, windowEnd: windowEnd,
+                    switch Self.skipHallucination(segmentWords, timeOffset: timeOffset, windowEnd: windowEnd,
                                              windowDuration: Double(windowFrames) * Self.secondsPerFrame,
                                              contentDuration: Double(contentFrames) * Self.secondsPerFrame,
                                              lastSpeech: lastSpeech, threshold: threshold) {
@@ -281,7 +281,7 @@ public struct Transcriber {
         return (segments, max(advance, 1))
     }
 
-    enum HallucinationCheck {
+    enum HallucinationCheck: Equatable {
         case keep
         /// Decode again from this time (seconds), where the words begin after a silence.
         case redecode(from: Double)
@@ -293,7 +293,7 @@ public struct Transcriber {
     /// (`isAnomaly`) after more than `threshold` seconds of silence is decoded again from its start; any other such
     /// segment with silence (or another such segment) on both sides is dropped with all after it, and decoding
     /// goes on from its start (or past the audio, when it ends within `threshold` of the end).
-    private func skipHallucination(_ segmentWords: [[TimedWord]], timeOffset: Double, windowEnd: Double, windowDuration: Double,
+    static func skipHallucination(_ segmentWords: [[TimedWord]], timeOffset: Double, windowEnd: Double, windowDuration: Double,
                                    contentDuration: Double, lastSpeech: Double, threshold: Double) -> HallucinationCheck {
         let timed = segmentWords.indices.filter { !segmentWords[$0].isEmpty }
         if let first = timed.first, Self.isAnomaly(segmentWords[first]), segmentWords[first][0].start - timeOffset > threshold {

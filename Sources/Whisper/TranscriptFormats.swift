@@ -1,21 +1,36 @@
 // Transcripts in the formats whisper.cpp and openai-whisper users know: txt, srt, vtt, tsv and json.
 import Foundation
 
+/// How subtitles are laid out from timed words (openai-whisper's --max_line_width, --max_line_count,
+/// --max_words_per_line, --highlight_words); without timed words, or with none of these, a cue is a segment.
+public struct SubtitleOptions: Sendable, Equatable {
+    /// Characters in a line before it breaks.
+    public var maxLineWidth: Int?
+    /// Lines in a cue (with maxLineWidth); a pause of more than 3 s also starts a cue.
+    public var maxLineCount: Int?
+    /// Words in a line (without maxLineWidth).
+    public var maxWordsPerLine: Int?
+    /// A cue for each word, the word underlined.
+    public var highlightWords = false
+
+    public init() {}
+}
+
 public enum TranscriptFormat: String, CaseIterable, Sendable {
     case txt, srt, vtt, tsv, json
 
-    public func render(_ transcription: Transcription) -> String {
+    public func render(_ transcription: Transcription, subtitles: SubtitleOptions = SubtitleOptions()) -> String {
         let segments = transcription.segments
         switch self {
         case .txt:
             return segments.map { $0.text.trimmingCharacters(in: .whitespaces) + "\n" }.joined()
         case .srt:
-            return segments.enumerated().map { index, s in
-                "\(index + 1)\n\(Self.clock(s.start, separator: ",")) --> \(Self.clock(s.end, separator: ","))\n\(s.text.trimmingCharacters(in: .whitespaces))\n\n"
+            return Self.cues(segments, subtitles).enumerated().map { index, cue in
+                "\(index + 1)\n\(Self.clock(cue.start, separator: ",")) --> \(Self.clock(cue.end, separator: ","))\n\(cue.text)\n\n"
             }.joined()
         case .vtt:
-            return "WEBVTT\n\n" + segments.map { s in
-                "\(Self.clock(s.start, separator: ".")) --> \(Self.clock(s.end, separator: "."))\n\(s.text.trimmingCharacters(in: .whitespaces))\n\n"
+            return "WEBVTT\n\n" + Self.cues(segments, subtitles).map { cue in
+                "\(Self.clock(cue.start, separator: ".")) --> \(Self.clock(cue.end, separator: "."))\n\(cue.text)\n\n"
             }.joined()
         case .tsv:
             // openai-whisper's TSV: integer milliseconds, tabs in text replaced.
@@ -29,6 +44,77 @@ public enum TranscriptFormat: String, CaseIterable, Sendable {
             return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self) + "\n"
         }
     }
+
+    /// The cues of SRT and VTT: each segment, or, when the segments have timed words, lines of words laid out by
+    /// `options` (openai-whisper's SubtitlesWriter, rule for rule; lengths count Unicode scalars, as Python does).
+    static func cues(_ segments: [Segment], _ options: SubtitleOptions) -> [(start: Double, end: Double, text: String)] {
+        guard let first = segments.first, !first.words.isEmpty else {
+            return segments.map { ($0.start, $0.end, $0.text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "-->", with: "->")) }
+        }
+        let preserveSegments = options.maxLineCount == nil || options.maxLineWidth == nil
+        let maxLineWidth = options.maxLineWidth ?? 1000
+        let maxWordsPerLine = options.maxWordsPerLine ?? 1000
+        func length(_ text: String) -> Int { text.unicodeScalars.count }
+        var subtitles: [[TimedWord]] = []
+        var subtitle: [TimedWord] = []
+        var lineLength = 0, lineCount = 1
+        var last = segments.first { !$0.words.isEmpty }?.words[0].start ?? first.start
+        for segment in segments {
+            var chunkIndex = 0
+            while chunkIndex < segment.words.count {
+                let words = segment.words[chunkIndex..<min(segment.words.count, chunkIndex + maxWordsPerLine)]
+                for (i, original) in words.enumerated() {
+                    var timing = original
+                    let longPause = !preserveSegments && timing.start - last > 3
+                    let hasRoom = lineLength + length(timing.text) <= maxLineWidth
+                    let segmentBreak = i == 0 && !subtitle.isEmpty && preserveSegments
+                    if lineLength > 0 && hasRoom && !longPause && !segmentBreak {
+                        lineLength += length(timing.text)
+                    } else {
+                        timing.text = timing.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                        if (!subtitle.isEmpty && options.maxLineCount != nil && (longPause || lineCount >= options.maxLineCount!))
+                            || segmentBreak {
+                            subtitles.append(subtitle)
+                            subtitle = []
+                            lineCount = 1
+                        } else if lineLength > 0 {
+                            lineCount += 1
+                            timing.text = "\n" + timing.text
+                        }
+                        lineLength = length(timing.text.trimmingCharacters(in: .whitespacesAndNewlines))
+                    }
+                    subtitle.append(timing)
+                    last = timing.start
+                }
+                chunkIndex += maxWordsPerLine
+            }
+        }
+        if !subtitle.isEmpty { subtitles.append(subtitle) }
+
+        var cues: [(start: Double, end: Double, text: String)] = []
+        for subtitle in subtitles {
+            let text = subtitle.map(\.text).joined()
+            guard options.highlightWords else {
+                cues.append((subtitle[0].start, subtitle[subtitle.count - 1].end, text))
+                continue
+            }
+            // Times compare as printed (to the millisecond), as the reference compares its formatted strings.
+            var lastEnd = subtitle[0].start
+            for (i, word) in subtitle.enumerated() {
+                if milliseconds(lastEnd) != milliseconds(word.start) { cues.append((lastEnd, word.start, text)) }
+                let underlined = subtitle.enumerated().map { j, other -> String in
+                    guard j == i else { return other.text }
+                    let body = other.text.drop { $0.isWhitespace }
+                    return String(other.text.prefix(other.text.count - body.count)) + "<u>\(body)</u>"
+                }
+                cues.append((word.start, word.end, underlined.joined()))
+                lastEnd = word.end
+            }
+        }
+        return cues
+    }
+
+    private static func milliseconds(_ seconds: Double) -> Int { Int((max(0, seconds) * 1000).rounded()) }
 
     /// HH:MM:SS,mmm (SRT) or HH:MM:SS.mmm (VTT).
     static func clock(_ seconds: Double, separator: String) -> String {

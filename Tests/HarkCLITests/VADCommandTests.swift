@@ -41,6 +41,7 @@ final class VADCommandTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(transcript["duration"] as? Double), 600, accuracy: 0.01)
     }
 
+    /// Bad weights, a .dmel input and bad long-form options: one line each.
     func testBadVADInputIsOneLine() throws {
         let folder = try TestPaths.temporaryDirectory()
         let weights = folder.appendingPathComponent("vad.safetensors")
@@ -57,7 +58,9 @@ final class VADCommandTests: XCTestCase {
 
         for (arguments, message) in [(["--vad", "--vad-threshold", "1.5"], "--vad-threshold must be between 0 and 1"),
                                      (["--vad", "--batch-size", "0"], "--batch-size must be at least 1"),
-                                     (["--batch-size", "8"], "--batch-size needs --vad (chunks are cut where the VAD finds pauses)")] {
+                                     (["--batch-size", "8"], "--batch-size needs --vad (chunks are cut where the VAD finds pauses)"),
+                                     (["--max-line-width", "42"], "--max-line-width needs --word-timestamps (subtitles are laid out from timed words)"),
+                                     (["--word-timestamps", "--max-line-count", "0"], "--max-line-count must be at least 1")] {
             result = try HarkProcess.run(["transcribe"] + arguments + ["Audio/jfk.flac"])
             XCTAssertEqual(result.status, 64, "\(arguments)")
             XCTAssertTrue(result.stderr.hasPrefix("Error: \(message)\n"), result.stderr)

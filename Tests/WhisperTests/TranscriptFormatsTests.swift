@@ -1,5 +1,6 @@
 // The output formats, rendered from a hand-made transcription and checked character for character.
 import XCTest
+import TestSupport
 @testable import Whisper
 
 final class TranscriptFormatsTests: XCTestCase {
@@ -69,5 +70,41 @@ final class TranscriptFormatsTests: XCTestCase {
         XCTAssertEqual(words.map { $0["end"] as? Double }, [0.5, 4.5])
         XCTAssertEqual(words.map { $0["probability"] as? Double }, [0.75, 0.5])
         XCTAssertNil(segments[1]["words"])
+    }
+}
+
+/// Subtitles from timed words against openai-whisper's own writers (Tests/Fixtures/make_subtitle_fixtures.py) on
+/// faster-whisper's word-timed segments of two recordings, for each layout option.
+final class SubtitleLayoutTests: XCTestCase {
+    func testSubtitlesEqualOpenAIWhispersWriters() throws {
+        let words = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.fixture("whisper/words.json"))) as? [String: [[String: Any]]])
+        let cases = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.fixture("whisper/subtitles.json"))) as? [[String: Any]])
+        XCTAssertEqual(cases.count, 12)
+        for entry in cases {
+            let recording = try XCTUnwrap(entry["recording"] as? String)
+            let segments = try XCTUnwrap(words[recording]).map { segment in
+                Segment(start: segment["start"] as? Double ?? 0, end: segment["end"] as? Double ?? 0, text: segment["text"] as? String ?? "",
+                        tokens: [], averageLogProbability: 0, noSpeechProbability: 0, compressionRatio: 0, temperature: 0,
+                        words: ((segment["words"] as? [[String: Any]]) ?? []).map {
+                            TimedWord(text: $0["word"] as? String ?? "", start: $0["start"] as? Double ?? 0, end: $0["end"] as? Double ?? 0,
+                                      tokens: [], probability: Float($0["probability"] as? Double ?? 0))
+                        })
+            }
+            let transcription = Transcription(language: "en", languageProbabilities: [], segments: segments, nBest: [], duration: 0)
+            let given = try XCTUnwrap(entry["options"] as? [String: Any])
+            var options = SubtitleOptions()
+            options.maxLineWidth = given["max_line_width"] as? Int
+            options.maxLineCount = given["max_line_count"] as? Int
+            options.maxWordsPerLine = given["max_words_per_line"] as? Int
+            options.highlightWords = given["highlight_words"] as? Bool ?? false
+            XCTAssertEqual(TranscriptFormat.srt.render(transcription, subtitles: options), entry["srt"] as? String, "\(recording) \(given)")
+            // openai-whisper's VTT leaves out a zero hour; the cues' texts must be the same.
+            func texts(_ vtt: String) -> [String] {
+                vtt.components(separatedBy: "\n\n").dropFirst().map { $0.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n") }
+                    .filter { !$0.isEmpty }
+            }
+            XCTAssertEqual(texts(TranscriptFormat.vtt.render(transcription, subtitles: options)), texts(entry["vtt"] as? String ?? ""),
+                           "\(recording) \(given)")
+        }
     }
 }

@@ -149,3 +149,33 @@ final class WordTimingsTests: XCTestCase {
         return pairs
     }
 }
+
+/// faster-whisper's hallucination_silence_threshold rules on hand-made word timings.
+final class HallucinationRuleTests: XCTestCase {
+    private func words(_ spans: [(Double, Double)], probability: Float) -> [TimedWord] {
+        spans.map { TimedWord(text: " w", start: $0.0, end: $0.1, tokens: [1], probability: probability) }
+    }
+
+    func testImprobableShortOrLongWordsAreAnomalies() {
+        XCTAssertFalse(Transcriber.isAnomaly(words([(0, 0.3), (0.3, 0.6), (0.6, 1)], probability: 0.9)))
+        XCTAssertTrue(Transcriber.isAnomaly(words([(0, 0.3), (0.3, 0.6), (0.6, 1)], probability: 0.1)))
+        XCTAssertTrue(Transcriber.isAnomaly(words([(0, 0.02), (0.02, 0.04)], probability: 0.9)))
+        XCTAssertTrue(Transcriber.isAnomaly(words([(0, 5.5)], probability: 0.9)))
+        XCTAssertFalse(Transcriber.isAnomaly([]))
+    }
+
+    func testAHallucinationBetweenSilencesIsDroppedAndAfterLongSilenceDecodedAgain() {
+        let speech = words([(1, 1.3), (1.3, 1.7), (1.7, 2)], probability: 0.9)
+        let hallucination = words([(10, 10.05), (10.05, 10.1)], probability: 0.05)
+        // Speech, then 8 s of silence, an anomaly, and silence to the window's end: dropped, decoding resumes at it.
+        XCTAssertEqual(Transcriber.skipHallucination([speech, hallucination], timeOffset: 0, windowEnd: 30, windowDuration: 30,
+                                                     contentDuration: 60, lastSpeech: 0, threshold: 2),
+                       .truncate(keeping: 1, resumeAt: 10))
+        // An anomaly first, after more than the threshold of silence: decoded again from where it starts.
+        XCTAssertEqual(Transcriber.skipHallucination([hallucination, speech], timeOffset: 0, windowEnd: 30, windowDuration: 30,
+                                                     contentDuration: 60, lastSpeech: 0, threshold: 2),
+                       .redecode(from: 10))
+        XCTAssertEqual(Transcriber.skipHallucination([speech], timeOffset: 0, windowEnd: 30, windowDuration: 30,
+                                                     contentDuration: 60, lastSpeech: 0, threshold: 2), .keep)
+    }
+}
