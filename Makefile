@@ -90,9 +90,10 @@ test-asan: deps pydeps models machine-references long-recording
 	$(SANITIZER_ENV) ASAN_OPTIONS=detect_leaks=0 swift test $(SWIFT_FLAGS) --scratch-path .build/asan --sanitize=address --disable-swift-testing --skip-build
 
 # The stream keeps up with its input as it arrives: slowed several times by the instrumentation it commits words
-# early, so the test of its transcript against the batch one only holds for an uninstrumented build.
+# early, so the tests of its transcript's words only hold for an uninstrumented build (under ThreadSanitizer the
+# mid-sample test lost "ask what you can do for your" in one of two runs).
 TSAN_TESTS := KernelTests|StreamCommandTests|StreamRecognizerTests|VoiceActivityDetectorTests
-TSAN_TIMING_TESTS := testSpeechPipedFasterThanRealTimeMatchesBatchWithinTwoPoints
+TSAN_TIMING_TESTS := testSpeechPipedFasterThanRealTimeMatchesBatchWithinTwoPoints|testInputEndingMidSampleFlushesTheTextAndWarns
 test-tsan: deps pydeps models machine-references
 	swift build $(SWIFT_FLAGS) --scratch-path .build/tsan --sanitize=thread --build-tests
 	$(SANITIZER_ENV) TSAN_OPTIONS=halt_on_error=1 swift test $(SWIFT_FLAGS) --scratch-path .build/tsan --sanitize=thread \
