@@ -1,11 +1,7 @@
 // Speech stretches joined into chunks a recognizer takes at once, and the way from a chunk's time back to the audio's.
 
-/// Stretches of speech joined in order, the pauses between them replaced by a short silence, and where each came
-/// from.
-///
-/// The silence keeps a seam audible: joined end to end, the last word of one stretch and the first of the next run
-/// together, and the recognizer's word timings slide across the seam (a first word placed up to a second early,
-/// in the stretch before).
+/// Stretches of speech joined in order, the pauses between them replaced by a short silence (or none), and where
+/// each came from.
 public struct SpeechChunk: Equatable, Sendable {
     /// Sample ranges of the original audio, in order.
     public let stretches: [Range<Int>]
