@@ -54,15 +54,15 @@ extension Transcriber {
             if batchSize > 1 {
                 previousText = options.initialPrompt
                 features = try batch.map { try self.features($0.samples(of: samples)) }
+                let batchOptions = chunkOptions(batch[0])
                 let memories = features.map { chunkFeatures -> CrossMemory in
                     let frames = chunkFeatures!.rows
-                    return windowMemory(chunkFeatures!, seek: 0, contentFrames: max(0, frames - 1), options: chunkOptions(batch[0]))
+                    return windowMemory(chunkFeatures!, seek: 0, contentFrames: max(0, frames - 1), options: batchOptions)
                 }
                 if language == nil {
                     languageProbabilities = detectLanguage(memory: memories[0])
                     language = languageProbabilities.first?.language ?? "en"
                 }
-                let batchOptions = chunkOptions(batch[0])
                 let (prompt, startIndex) = try windowPrompt(previous: promptTokens(options.initialPrompt), language: language!,
                                                             options: batchOptions)
                 let decodings = WindowDecoder(model: model, options: batchOptions)
@@ -80,8 +80,8 @@ extension Transcriber {
                     let heard = Set(decoded.segments.flatMap(\.words).compactMap { word in
                         chunk.stretches.firstIndex { Double($0.upperBound) >= (word.start + word.end) / 2 * rate }
                     })
-                    for (index, stretch) in chunk.stretches.enumerated()
-                    where !heard.contains(index) && stretch.count >= 2 * SileroVAD.sampleRate {
+                    for (stretchIndex, stretch) in chunk.stretches.enumerated()
+                    where !heard.contains(stretchIndex) && stretch.count >= 2 * SileroVAD.sampleRate {
                         let again = try decode(SpeechChunk(stretches: [stretch]), report: false)
                         chunkPieces.append((again.segments, again.nBest))
                     }
