@@ -5,9 +5,9 @@
 SHELL := /bin/bash
 # Debian packages: C libraries we link, and tools the tests and benchmarks call.
 APT_PACKAGES := time pkg-config libsndfile1-dev libfftw3-dev libopenblas-dev libsoxr-dev zlib1g-dev espeak-ng librsvg2-bin tmux sox
-# Python packages the tests call (the dataset converter, llama.cpp behind the --llm-url tests) and the mini suite;
-# hark itself needs none.
-PIP_PACKAGES := pyarrow soundfile numpy
+# Python packages the tests call (the dataset converter, llama.cpp behind the --llm-url tests, OpenAI's client and
+# websockets against `hark serve`) and the mini suite; hark itself needs none.
+PIP_PACKAGES := pyarrow soundfile numpy openai==3.57.0 websockets==17.4
 LLAMA_CPP_PYTHON := llama-cpp-python[server]==0.3.36
 # Release build for speed, for this machine's CPU (its AVX2/AVX-512, FMA and F16C: as llama.cpp's GGML_NATIVE);
 # `make build PORTABLE=1` builds for any x86-64 instead (slower: no vector FMA or half-precision conversion).
@@ -20,7 +20,7 @@ MACHINE_REFERENCES := .build/machine-references
 SAMPLE := Audio/jfk.flac
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-asan test-tsan deps pydeps models build machine-references long-recording fixtures bench fuzz clean
+.PHONY: demo test test-asan test-tsan deps pydeps models build build-tests machine-references long-recording fixtures bench fuzz clean
 
 demo: deps models build
 	$(HARK) info $(SAMPLE)
@@ -29,9 +29,9 @@ demo: deps models build
 	$(HARK) detokenize /tmp/hark-demo.dmel -o /tmp/hark-demo-dmel.npy
 	$(HARK) transcribe $(SAMPLE)
 
-test: deps pydeps models build machine-references long-recording
+test: deps pydeps models build-tests machine-references long-recording
 	python3 Tests/Tools/check_module_graph.py
-	swift test $(SWIFT_FLAGS) --disable-swift-testing
+	swift test $(SWIFT_FLAGS) --disable-swift-testing --skip-build
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
@@ -41,7 +41,7 @@ deps:
 	fi
 
 pydeps:
-	@python3 -c "import pyarrow, soundfile, numpy" 2>/dev/null || python3 -m pip install -q $(PIP_PACKAGES)
+	@python3 -c "import pyarrow, soundfile, numpy, openai, websockets" 2>/dev/null || python3 -m pip install -q $(PIP_PACKAGES)
 	@python3 -c "import llama_cpp.server" 2>/dev/null || { \
 		echo "Installing $(LLAMA_CPP_PYTHON): it compiles llama.cpp, about 6 minutes on two cores"; \
 		CMAKE_BUILD_PARALLEL_LEVEL=2 CMAKE_ARGS="-DGGML_NATIVE=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" \
@@ -52,6 +52,11 @@ models:
 
 build:
 	swift build $(SWIFT_FLAGS)
+
+# The binary and the test bundles in one build: `swift test` building its own after `swift build` compiled the
+# server stack's packages (SwiftNIO, Hummingbird) a second time, 4-5 minutes on 2 cores.
+build-tests:
+	swift build $(SWIFT_FLAGS) --build-tests
 
 # llama.cpp's logits for the Gemma tests, from this machine's llama.cpp: logits move in their last bits with the
 # CPU's kernels (Hark's and llama.cpp's alike), so a bound from another machine's run does not hold here.

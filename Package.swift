@@ -3,12 +3,12 @@
 // Targets follow the pipeline: Audio -> Features -> Whisper -> SLU -> Bench. HarkNumerics holds the kernels every
 // model stage uses; LLM (Gemma on GGUF weights) scores the cascade's prompts in SLU; Scoring (error rates, Whisper's
 // text normalizers) serves Bench; Streaming drives Whisper on live audio; VAD (Silero) finds the speech that long
-// recordings are cut into; the CLI is thin.
+// recordings are cut into; Server puts Whisper, the cascade and the stream behind HTTP and WebSocket; the CLI is thin.
 import PackageDescription
 
 let package = Package(
     name: "Hark",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hark", targets: ["HarkCLI"]),
         .library(name: "HarkNumerics", targets: ["HarkNumerics"]),
@@ -21,10 +21,20 @@ let package = Package(
         .library(name: "Bench", targets: ["Bench"]),
         .library(name: "Streaming", targets: ["Streaming"]),
         .library(name: "VAD", targets: ["VAD"]),
+        .library(name: "Server", targets: ["Server"]),
         .executable(name: "hark-fuzz", targets: ["HarkFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The server stack: HTTP/1 and WebSocket, multipart uploads, logging, signals, metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System libraries from Debian, each a modulemap plus one shim header.
@@ -45,16 +55,34 @@ let package = Package(
         .target(name: "Scoring", resources: [.copy("Resources/english.json")]),
         .target(name: "Bench", dependencies: ["SLU", "Audio", "Scoring", "HarkNumerics"]),
         .target(name: "Streaming", dependencies: ["Whisper", "Audio"]),
+        .target(
+            name: "Server",
+            dependencies: [
+                "Audio", "Whisper", "SLU", "Streaming",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.copy("Resources/languages.json")]
+        ),
         .executableTarget(
             name: "HarkCLI",
             dependencies: [
-                "HarkNumerics", "Audio", "Features", "VAD", "Whisper", "LLM", "SLU", "Bench", "Streaming",
+                "HarkNumerics", "Audio", "Features", "VAD", "Whisper", "LLM", "SLU", "Bench", "Streaming", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         // Every parser's fuzzing entry point; `make fuzz` builds HarkFuzz with libFuzzer and the sanitizers.
-        .target(name: "FuzzTargets", dependencies: ["Audio", "Bench", "Features", "HarkNumerics", "LLM", "VAD", "Whisper"]),
+        .target(name: "FuzzTargets", dependencies: ["Audio", "Bench", "Features", "HarkNumerics", "LLM", "Server", "VAD", "Whisper",
+                                                   .product(name: "NIOCore", package: "swift-nio")]),
         .executableTarget(name: "HarkFuzz", dependencies: ["FuzzTargets"]),
 
         // Paths to samples, fixtures and models, and a runner for the built binary, shared by the tests.
@@ -70,6 +98,7 @@ let package = Package(
         .testTarget(name: "SLUTests", dependencies: ["SLU", "LLM", "TestSupport"]),
         .testTarget(name: "HarkCLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Audio", "HarkNumerics", "Scoring", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -5,6 +5,8 @@ import Features
 import Foundation
 import HarkNumerics
 import LLM
+import NIOCore
+import Server
 import VAD
 import Whisper
 
@@ -33,6 +35,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case audio
     /// Headerless PCM on a descriptor; the first byte picks the sample format, rate and channel count.
     case pcm
+    /// An upload as `hark serve` receives it: the first line is the Content-Type header, the rest the body
+    /// (multipart/form-data or JSON); then the fields a transcription request reads.
+    case multipart
+    /// A live stream as `hark serve` receives it: the first line is the URL's query (format, rate, channels,
+    /// step_ms), the rest binary frames, each preceded by one byte: its length in units of 7 bytes.
+    case stream
 
     /// Where the inputs are written for the parsers that take a path: HARK_FUZZ_SCRATCH (Tests/Fuzz/run.sh makes and
     /// removes one per target, as libFuzzer ends a run without atexit handlers), else one folder per process in
@@ -67,7 +75,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             try body(data, input)
         } catch {
             let message = "\(error)"
-            let named = [input.path, FuzzTarget.scratch.path, AudioInput.standardInputLabel].contains { message.contains($0) }
+            // A request has no file name; its errors are the server's one-line answers.
+            let named = self == .multipart || self == .stream
+                || [input.path, FuzzTarget.scratch.path, AudioInput.standardInputLabel].contains { message.contains($0) }
             // fatalError, not precondition: an optimized build prints only fatalError's message.
             if message.contains("\n") || !named { fatalError("\(rawValue): an error that is not one line naming the input: \(message)") }
         }
@@ -84,6 +94,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .manifest, .results: return "jsonl"
         case .audio: return "wav"
         case .pcm: return "pcm"
+        case .multipart: return "form"
+        case .stream: return "stream"
         }
     }
 
@@ -144,6 +156,23 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             var source: AudioSource = try RawPCMSource(
                 descriptor: descriptor, name: input.path, format: first & 1 == 0 ? .s16le : .f32le,
                 sampleRate: rates[Int(first >> 1) % rates.count], channels: Int(first >> 4))
+            _ = try source.readAll()
+        case .multipart:
+            let split = data.firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex
+            let form = try RequestForm(body: ByteBuffer(bytes: data[min(split + 1, data.endIndex)...]),
+                                       contentType: String(decoding: data[data.startIndex..<split], as: UTF8.self))
+            _ = (form.text("model"), form.texts("timestamp_granularities"), form.file("file")?.bytes.readableBytes)
+            _ = (try form.number("temperature"), try form.integer("n_best"), try form.flag("stream"))
+        case .stream:
+            let split = data.firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex
+            let audio = try PushedAudio(try StreamParameters(query: String(decoding: data[data.startIndex..<split], as: UTF8.self)))
+            var frames = data[min(split + 1, data.endIndex)...]
+            while let length = frames.first {
+                audio.push(ByteBuffer(bytes: frames.dropFirst().prefix(Int(length) * 7)))
+                frames = frames.dropFirst(1 + Int(length) * 7)
+            }
+            audio.end()
+            var source: AudioSource = audio
             _ = try source.readAll()
         }
     }

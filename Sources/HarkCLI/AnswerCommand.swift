@@ -40,8 +40,7 @@ struct AnswerCommand: AsyncParsableCommand {
         let decision = try await chooser.answer(passage: passage, question: question,
                                                 options: options.split(separator: "|", omittingEmptySubsequences: false).map(String.init))
         if cascade.json {
-            try cascade.printJSON(["answer": decision.answer, "option": decision.option, "scores": decision.scores,
-                                   "raw_scores": decision.rawScores, "prompt": decision.prompt, "transcripts": passage.jsonObjects])
+            print(try jsonLine(decision.jsonObject(passage: passage)))
         } else {
             print("\(decision.answer) \(decision.option)")
         }

@@ -33,13 +33,4 @@ struct CascadeOptions: ParsableArguments {
 
     /// The language model that scores the prompts.
     func scorer() async throws -> LogLikelihoodScorer { try await llm.scorer(pool: threads.pool()) }
-
-    /// One line of JSON with sorted keys, as every command prints it.
-    func printJSON(_ object: [String: Any]) throws {
-        print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
-    }
-}
-
-extension Array where Element == TranscriptHypothesis {
-    var jsonObjects: [[String: Any]] { map { ["text": $0.text, "score": Double($0.score)] } }
 }

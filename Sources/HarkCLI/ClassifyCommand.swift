@@ -47,9 +47,7 @@ struct ClassifyCommand: AsyncParsableCommand {
                 let hypotheses = try item.text.map { [TranscriptHypothesis(text: $0, score: 0)] } ?? recognize!(item.name, audio)
                 let decision = try await classifier.classify(hypotheses, labels: labelList)
                 if cascade.json {
-                    try cascade.printJSON(["input": item.name, "label": decision.label, "scores": decision.scores,
-                                           "raw_scores": decision.rawScores, "transcripts": hypotheses.jsonObjects,
-                                           "prompt": decision.prompt])
+                    print(try jsonLine(decision.jsonObject(input: item.name, transcripts: hypotheses)))
                 } else {
                     print(decision.label)
                 }

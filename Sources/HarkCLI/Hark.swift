@@ -21,6 +21,7 @@ struct Hark: AsyncParsableCommand {
             AnswerCommand.self,
             GenerateCommand.self,
             BenchCommand.self,
+            ServeCommand.self,
         ]
     )
 }

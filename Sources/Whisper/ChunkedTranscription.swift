@@ -16,7 +16,7 @@ extension Transcriber {
     /// batching.
     public func transcribe(_ samples: [Float], chunks: [SpeechChunk], batchSize: Int = 1,
                            options: DecodingOptions = DecodingOptions(),
-                           progress: ((Double) -> Void)? = nil) throws -> Transcription {
+                           progress: ((Double) throws -> Void)? = nil) throws -> Transcription {
         try check(options)
         let total = Double(max(1, chunks.reduce(0) { $0 + $1.sampleCount }))
         var done = 0
@@ -37,7 +37,7 @@ extension Transcriber {
                     report: Bool) throws -> (segments: [Segment], nBest: [Hypothesis], text: String, confident: Bool) {
             let features = try given ?? self.features(chunk.samples(of: samples))
             let result = try transcribe(features: features, options: chunkOptions(chunk), firstWindow: first) { fraction in
-                if report { progress?((Double(done) + fraction * Double(chunk.sampleCount)) / total) }
+                if report { try progress?((Double(done) + fraction * Double(chunk.sampleCount)) / total) }
             }
             if language == nil {
                 language = result.language
@@ -95,7 +95,7 @@ extension Transcriber {
                 }
             }
         }
-        progress?(1)
+        try progress?(1)
         pieces.sort { ($0.segments.first?.start ?? 0) < ($1.segments.first?.start ?? 0) }
         let nBest = pieces.map(\.nBest).filter { !$0.isEmpty }.reduce([Hypothesis]()) { joined, next in
             joined.isEmpty ? next : zip(joined, next).map { a, b in

@@ -27,9 +27,12 @@ public struct Transcriber {
         try WhisperLogMel(melBins: model.melBins)(samples, padding: WhisperLogMel.hopLength)
     }
 
+    /// `progress` hears the fraction done after each window and may throw to stop (a client that went away);
+    /// `decoded` hears each window's new segments as soon as they are final (a live caption, a streamed response).
     public func transcribe(_ samples: [Float], options: DecodingOptions = DecodingOptions(),
-                           progress: ((Double) -> Void)? = nil) throws -> Transcription {
-        try transcribe(features: features(samples), options: options, progress: progress)
+                           progress: ((Double) throws -> Void)? = nil,
+                           decoded: (([Segment]) throws -> Void)? = nil) throws -> Transcription {
+        try transcribe(features: features(samples), options: options, progress: progress, decoded: decoded)
     }
 
     /// Language probabilities from the first window, most likely first.
@@ -39,8 +42,9 @@ public struct Transcriber {
 
     /// Recognizes Whisper log-mel features [frames, melBins] (from audio, or decoded from .dmel tokens).
     public func transcribe(features: Tensor, options: DecodingOptions = DecodingOptions(),
-                           progress: ((Double) -> Void)? = nil) throws -> Transcription {
-        try transcribe(features: features, options: options, firstWindow: nil, progress: progress)
+                           progress: ((Double) throws -> Void)? = nil,
+                           decoded: (([Segment]) throws -> Void)? = nil) throws -> Transcription {
+        try transcribe(features: features, options: options, firstWindow: nil, progress: progress, decoded: decoded)
     }
 
     /// The first window's encoder output and temperature-0 decoding, computed already (with other windows').
@@ -50,7 +54,7 @@ public struct Transcriber {
     }
 
     func transcribe(features: Tensor, options: DecodingOptions, firstWindow: FirstWindow?,
-                    progress: ((Double) -> Void)?) throws -> Transcription {
+                    progress: ((Double) throws -> Void)?, decoded onSegments: (([Segment]) throws -> Void)? = nil) throws -> Transcription {
         guard features.columns == model.melBins else {
             throw WhisperError.featureMismatch(expectedMels: model.melBins, actualMels: features.columns)
         }
@@ -92,7 +96,7 @@ public struct Transcriber {
             if let threshold = options.noSpeechThreshold, decoded.noSpeechProbability > threshold,
                !(options.logProbThreshold.map { best.averageLogProbability > $0 } ?? false) {
                 seek += windowFrames
-                progress?(Double(seek) / Double(max(contentFrames, 1)))
+                try progress?(Double(seek) / Double(max(contentFrames, 1)))
                 continue
             }
             var (windowSegments, advance) = split(best.tokens, seek: seek, timeOffset: timeOffset, windowFrames: windowFrames)
@@ -115,7 +119,7 @@ public struct Transcriber {
                     case let .redecode(from):
                         // Silence, then what looks like a hallucination: decode again from where the words begin.
                         seek += max(1, Int((from / Self.secondsPerFrame).rounded()) - seek)
-                        progress?(Double(min(seek, contentFrames)) / Double(max(contentFrames, 1)))
+                        try progress?(Double(min(seek, contentFrames)) / Double(max(contentFrames, 1)))
                         continue
                     case let .truncate(keeping, resumeAt):
                         windowSegments.removeSubrange(keeping...)
@@ -125,6 +129,7 @@ public struct Transcriber {
                 }
                 if let end = segmentWords.last(where: { !$0.isEmpty })?.last?.end ?? windowSegments.last?.end { lastSpeech = end }
             }
+            let segmentsBefore = segments.count
             for (k, segmentTokens) in windowSegments.enumerated() {
                 let words = segmentWords[k]
                 let text = words.isEmpty ? tokenizer.decode(segmentTokens.tokens) : words.map(\.text).joined()
@@ -141,10 +146,11 @@ public struct Transcriber {
                 nBestTokens[k] += hypothesis.tokens
                 nBestLogProb[k] += hypothesis.logProbability
             }
+            if segments.count > segmentsBefore { try onSegments?(Array(segments[segmentsBefore...])) }
             history += best.tokens
             if !options.conditionOnPreviousText || decoded.temperature > 0.5 { historyStart = history.count }
             seek += advance
-            progress?(Double(min(seek, contentFrames)) / Double(max(contentFrames, 1)))
+            try progress?(Double(min(seek, contentFrames)) / Double(max(contentFrames, 1)))
         }
         let nBest = nBestTexts.indices.map { k in
             Hypothesis(text: nBestTexts[k], tokens: nBestTokens[k], logProbability: nBestLogProb[k],

@@ -6,11 +6,12 @@ segments of the bundled English recordings (Tests/Fixtures/whisper/words.json).
 utils.py needs nothing beyond the standard library, so it is read from the pinned openai-whisper source package
 without installing it (or torch). Writes Tests/Fixtures/whisper/subtitles.json. Needs pip (to download).
 """
-import importlib.util, io, json, os, subprocess, sys, tarfile, tempfile
+import importlib.util, io, json, os, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "whisper")
-PACKAGE = "openai-whisper==20250625"
+sys.path.insert(0, os.path.join(ROOT, "Tests", "Tools"))
+import openai_whisper_source  # noqa: E402
 CASES = [
     {},
     {"max_line_width": 42, "max_line_count": 2},
@@ -23,14 +24,9 @@ CASES = [
 
 def openai_utils():
     with tempfile.TemporaryDirectory() as folder:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                        "-d", folder, PACKAGE], check=True)
-        archive = [f for f in os.listdir(folder) if f.endswith(".tar.gz")][0]
-        with tarfile.open(os.path.join(folder, archive)) as tar:
-            member = [m for m in tar.getmembers() if m.name.endswith("/whisper/utils.py")][0]
-            path = os.path.join(folder, "utils.py")
-            with open(path, "wb") as f:
-                f.write(tar.extractfile(member).read())
+        path = os.path.join(folder, "utils.py")
+        with open(path, "wb") as f:
+            f.write(openai_whisper_source.read("/whisper/utils.py"))
         spec = importlib.util.spec_from_file_location("openai_whisper_utils", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

@@ -83,6 +83,17 @@ def main():
     topic = {"key": "k2", "item": "t1", "lang": "fr", "task": "topic", "config": "n1/cal", "manifest": "m.jsonl", "line": 2,
              "prediction": "sports", "expected": "sports", "correct": True, "scores": {"sports": -0.1, "health": -2.0}}
     seed("results", "results.jsonl", (json.dumps(record) + "\n" + json.dumps(topic) + "\n{\"key\": \"partial").encode())
+    boundary = "b0undary"
+    form = (f'--{boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="timestamp_granularities[]"\r\n\r\nword\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="temperature"\r\n\r\n0.2\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n'
+            f'Content-Type: audio/wav\r\n\r\nRIFF....WAVE\r\n--{boundary}--\r\n')
+    seed("multipart", "form", f'multipart/form-data; boundary="{boundary}"\n{form}'.encode())
+    seed("multipart", "json", b'application/json\n{"text": "hi", "labels": ["a", "b"], "n_best": 3, "stream": true}')
+    frames = b"".join(bytes([len(chunk) // 7]) + chunk for chunk in [np.arange(-7, 7, dtype=np.int16).tobytes(), b"\x01" * 21])
+    seed("stream", "s16le", b"format=s16le&rate=16000&channels=1&step_ms=100\n" + frames)
+    seed("stream", "f32le-stereo", b"format=f32le&rate=48000&channels=2\n" + bytes([4]) + np.linspace(-1, 1, 7, dtype=np.float32).tobytes())
     for target in sorted(os.listdir(corpus)):
         files = os.listdir(os.path.join(corpus, target))
         print(f"{target}: {len(files)} seeds, {sum(os.path.getsize(os.path.join(corpus, target, f)) for f in files)} bytes")

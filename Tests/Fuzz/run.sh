@@ -10,7 +10,7 @@ seconds=${1:?usage: Tests/Fuzz/run.sh SECONDS [TARGET...]}
 shift
 binary=.build/fuzz/release/hark-fuzz
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(gguf ctranslate2 whisper-tokenizer dmel npy safetensors manifest results audio pcm)
+[ ${#targets[@]} -gt 0 ] || targets=(gguf ctranslate2 whisper-tokenizer dmel npy safetensors manifest results audio pcm multipart stream)
 # Swift's own backtracer would wait on a crashed process; libFuzzer reports the crash itself.
 export SWIFT_BACKTRACE=enable=no
 export LSAN_OPTIONS=suppressions=$PWD/Tests/Fuzz/lsan.supp:print_suppressions=0

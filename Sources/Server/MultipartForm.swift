@@ -1,0 +1,153 @@
+// A request's form fields and uploaded file: multipart/form-data as OpenAI's clients send it, or a JSON object.
+import Foundation
+import Hummingbird
+import MultipartKit
+
+public struct UploadedFile: Sendable {
+    public let filename: String
+    public let bytes: ByteBuffer
+}
+
+/// The fields of one request. A field may repeat (`labels`, `timestamp_granularities[]`); text values are kept as
+/// clients send them. Every error is an `APIError` (400) with a one-line message.
+public struct RequestForm: Sendable {
+    private(set) var fields: [(name: String, value: String)] = []
+    private(set) var files: [String: UploadedFile] = [:]
+
+    /// Parses the body by its Content-Type: multipart/form-data, or application/json (a flat object whose arrays
+    /// become repeated fields).
+    public init(body: ByteBuffer, contentType: String?) throws {
+        guard body.readableBytes > 0 else { throw APIError.badRequest("the request body is empty: send multipart/form-data with a 'file' part") }
+        let type = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        switch type {
+        case "multipart/form-data":
+            try parseMultipart(body, boundary: Self.boundary(in: contentType!))
+        case "application/json":
+            try parseJSON(body)
+        default:
+            throw APIError.badRequest("Content-Type must be multipart/form-data (or application/json without audio), got '\(contentType ?? "none")'")
+        }
+    }
+
+    public func text(_ name: String) -> String? { fields.first { $0.name == name }?.value }
+
+    /// Every value of a repeated field, under its name with or without the `[]` suffix clients add for lists.
+    public func texts(_ name: String) -> [String] { fields.filter { $0.name == name || $0.name == name + "[]" }.map(\.value) }
+
+    public func file(_ name: String) -> UploadedFile? { files[name] }
+
+    public func number(_ name: String) throws -> Double? {
+        guard let raw = text(name) else { return nil }
+        guard let value = Double(raw.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+            throw APIError.badRequest("'\(name)' must be a number, got '\(raw)'", param: name)
+        }
+        return value
+    }
+
+    public func integer(_ name: String) throws -> Int? {
+        guard let raw = text(name) else { return nil }
+        guard let value = Int(raw.trimmingCharacters(in: .whitespaces)) else {
+            throw APIError.badRequest("'\(name)' must be an integer, got '\(raw)'", param: name)
+        }
+        return value
+    }
+
+    public func flag(_ name: String) throws -> Bool {
+        guard let raw = text(name)?.lowercased() else { return false }
+        switch raw {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw APIError.badRequest("'\(name)' must be true or false, got '\(raw)'", param: name)
+        }
+    }
+
+    // MARK: Parsing
+
+    static func boundary(in contentType: String) throws -> String {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "boundary" {
+                let value = pair[1].hasPrefix("\"") && pair[1].hasSuffix("\"") && pair[1].count >= 2 ? String(pair[1].dropFirst().dropLast()) : pair[1]
+                if !value.isEmpty && value.utf8.count <= 70 { return value }
+            }
+        }
+        throw APIError.badRequest("multipart/form-data needs a boundary parameter (1 to 70 characters) in Content-Type")
+    }
+
+    private mutating func parseMultipart(_ body: ByteBuffer, boundary: String) throws {
+        // The parser hands over whatever parts were complete when the bytes ran out; a body cut short (a dropped
+        // upload) would lose its last part silently, so its closing delimiter must be there.
+        let closing = Array("--\(boundary)--".utf8)
+        guard Array(body.readableBytesView).firstRange(of: closing) != nil else {
+            throw APIError.badRequest("the multipart body is truncated: its closing boundary '--\(boundary)--' is missing")
+        }
+        let parser = MultipartParser(boundary: boundary)
+        var parts: [MultipartPart] = []
+        var headers = HTTPHeadersBuilder()
+        var partBody = ByteBuffer()
+        parser.onHeader = { name, value in headers.add(name, value) }
+        parser.onBody = { chunk in partBody.writeBuffer(&chunk) }
+        parser.onPartComplete = {
+            parts.append(MultipartPart(headers: headers.headers, body: partBody))
+            headers = HTTPHeadersBuilder()
+            partBody = ByteBuffer()
+        }
+        do { try parser.execute(body) } catch {
+            throw APIError.badRequest("the multipart body is malformed: \(error)")
+        }
+        for part in parts {
+            guard let name = part.name else { throw APIError.badRequest("a multipart part has no name in its Content-Disposition") }
+            if let filename = Self.filename(in: part.headers.first(name: "Content-Disposition") ?? "") {
+                files[name] = UploadedFile(filename: filename, bytes: part.body)
+            } else {
+                fields.append((name, String(buffer: part.body)))
+            }
+        }
+    }
+
+    /// The filename parameter of a Content-Disposition value (quoted or not); nil for a plain field.
+    static func filename(in disposition: String) -> String? {
+        for parameter in disposition.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, pair[0].lowercased() == "filename" else { continue }
+            return pair[1].count >= 2 && pair[1].hasPrefix("\"") && pair[1].hasSuffix("\"") ? String(pair[1].dropFirst().dropLast()) : pair[1]
+        }
+        return nil
+    }
+
+    private mutating func parseJSON(_ body: ByteBuffer) throws {
+        guard let object = try? JSONDecoder().decode([String: FieldValue].self, from: Data(buffer: body)) else {
+            throw APIError.badRequest("the body is not a JSON object of strings, numbers, booleans or lists of them")
+        }
+        for (name, value) in object.sorted(by: { $0.key < $1.key }) {
+            fields += value.texts.map { (name, $0) }
+        }
+    }
+}
+
+/// A JSON field's value as form text: a list becomes repeated fields.
+private enum FieldValue: Decodable {
+    case text(String)
+    case list([String])
+
+    var texts: [String] {
+        switch self {
+        case let .text(text): return [text]
+        case let .list(list): return list
+        }
+    }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let flag = try? container.decode(Bool.self) { self = .text(flag ? "true" : "false") }
+        else if let number = try? container.decode(Double.self) { self = .text(number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)) }
+        else if let text = try? container.decode(String.self) { self = .text(text) }
+        else { self = .list(try container.decode([FieldValue].self).flatMap(\.texts)) }
+    }
+}
+
+/// Collects a part's headers for MultipartKit's `MultipartPart`.
+private struct HTTPHeadersBuilder {
+    private(set) var headers = MultipartPart(body: "").headers
+    mutating func add(_ name: String, _ value: String) { headers.add(name: name, value: value) }
+}

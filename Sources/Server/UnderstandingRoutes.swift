@@ -1,0 +1,84 @@
+// POST /v1/classify and /v1/answer: the SLU cascade on an uploaded recording or a text, answered as `hark classify --json` and `hark answer --json` print.
+import Foundation
+import Hummingbird
+import SLU
+import Whisper
+
+extension HarkServer {
+    func classify(_ request: Request, context: HarkContext) async throws -> Response {
+        let form = try await self.form(request)
+        try checkModel(form)
+        let scorer = try requireScorer()
+        let labels = Self.list(form.texts("labels"), separator: ",")
+        let classifier = TopicClassifier(scorer: scorer, calibrated: try calibration(form))
+        let passage = try await passage(form, context: context)
+        let decision = try await workers.run(closingWith: context.channel) {
+            try await classifier.classify(passage.hypotheses, labels: labels.isEmpty ? TopicPrompt.sibFleursLabels : labels)
+        }
+        return Self.json(decision.jsonObject(input: passage.name, transcripts: passage.hypotheses))
+    }
+
+    func answer(_ request: Request, context: HarkContext) async throws -> Response {
+        let form = try await self.form(request)
+        try checkModel(form)
+        let scorer = try requireScorer()
+        guard let question = form.text("question"), !question.isEmpty else { throw APIError.badRequest("the 'question' field is missing", param: "question") }
+        let options = Self.list(form.texts("options"), separator: "|")
+        guard options.count >= 2 else {
+            throw APIError.badRequest("'options' needs at least two answers (repeated fields, a JSON list, or one field separated by '|')", param: "options")
+        }
+        let chooser = MultipleChoice(scorer: scorer, calibrated: try calibration(form))
+        let passage = try await passage(form, context: context)
+        let decision = try await workers.run(closingWith: context.channel) {
+            try await chooser.answer(passage: passage.hypotheses, question: question, options: options)
+        }
+        return Self.json(decision.jsonObject(passage: passage.hypotheses))
+    }
+
+    private func requireScorer() throws -> LogLikelihoodScorer {
+        guard let scorer = models.scorer else {
+            throw APIError(status: .serviceUnavailable, message: "this server runs without a language model (started with --no-llm)",
+                           type: "server_error", code: "no_language_model")
+        }
+        return scorer
+    }
+
+    private func calibration(_ form: RequestForm) throws -> Bool {
+        form.text("calibration") == nil ? true : try form.flag("calibration")
+    }
+
+    /// The passage to understand: the uploaded recording's n-best transcripts, or the given text.
+    private func passage(_ form: RequestForm, context: HarkContext) async throws -> (name: String, hypotheses: [TranscriptHypothesis]) {
+        let text = form.text("text")
+        let upload = form.file("file")
+        guard (text == nil) != (upload == nil) else {
+            throw APIError.badRequest("give either a 'file' (audio) or a 'text' field", param: upload == nil ? "file" : "text")
+        }
+        if let text {
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw APIError.badRequest("'text' is empty", param: "text") }
+            return (text, [TranscriptHypothesis(text: text, score: 0)])
+        }
+        let count = try form.integer("n_best") ?? 1
+        guard (1...16).contains(count) else { throw APIError.badRequest("'n_best' must be between 1 and 16", param: "n_best") }
+        let recognizer = WhisperRecognizer(transcriber: Transcriber(model: models.whisper),
+                                           forcedLanguage: form.text("language").flatMap { $0.isEmpty ? nil : $0.lowercased() })
+        var check = DecodingOptions()
+        check.language = recognizer.forcedLanguage
+        do { try recognizer.transcriber.check(check) } catch {
+            throw APIError.badRequest("\(error)", param: "language", code: "unsupported_language")
+        }
+        let uploads = self.uploads, metrics = self.metrics
+        let hypotheses = try await workers.run(closingWith: context.channel) { () throws -> [TranscriptHypothesis] in
+            let audio = try uploads.decode(upload!)
+            metrics.recognized(seconds: Double(audio.samples.count) / 16_000)
+            return try recognizer.transcribe(audio.samples, language: recognizer.forcedLanguage, count: count)
+        }
+        return (upload!.filename, hypotheses)
+    }
+
+    /// A list given as repeated fields, a JSON list, or one field with separators.
+    static func list(_ values: [String], separator: Character) -> [String] {
+        let items = values.count == 1 ? values[0].split(separator: separator, omittingEmptySubsequences: false).map(String.init) : values
+        return items.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
