@@ -87,7 +87,9 @@ public struct HarkServer: Sendable {
         defer { uploads.remove() }
         let app = Application(
             router: httpRouter(),
-            server: .http1WebSocketUpgrade(webSocketRouter: streamRouter(), configuration: .init(ws: .init(maxFrameSize: 1 << 20))),
+            server: .http1WebSocketUpgrade(webSocketRouter: streamRouter(),
+                                           configuration: .init(http1: .init(additionalChannelHandlers: [HangUpDetector()]),
+                                                                ws: .init(maxFrameSize: 1 << 20))),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "hark"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -175,23 +175,39 @@ def burst(url, key, path, count):
             "health_after": raw_request(url, "GET", "/health")["status"]}
 
 
+def hang_up_after_sending(url, key, path, until):
+    """Sends a transcription request, waits until `until()` holds on the server, then closes the socket unanswered."""
+    body, headers = multipart([("model", "whisper-1")], [("file", os.path.basename(path), open(path, "rb").read())])
+    parsed = urllib.parse.urlparse(url)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+    connection.request("POST", "/v1/audio/transcriptions", body=body, headers={**headers, "Authorization": f"Bearer {key}"})
+    wait_until(until)
+    connection.sock.shutdown(socket.SHUT_RDWR)
+    connection.close()
+
+
+def hung_up_count(url):
+    text = raw_request(url, "GET", "/metrics")["body"]
+    return sum(int(float(line.split()[1])) for line in text.splitlines()
+               if line.startswith('hark_requests_total{route="/v1/audio/transcriptions",status="499"}'))
+
+
 def vacate(url, key, path):
-    """With one worker and a queue of one: A runs, B waits and hangs up, C must then get B's place (not 429)."""
+    """With one worker and a queue of one: A runs; B waits and hangs up, and leaves the queue while A still runs;
+    C then gets a place (not 429); D runs and hangs up, and its decoding stops (the worker is free again)."""
     results = [None, None]
     first = threading.Thread(target=transcription_request, args=(url, key, path, results, 0))
     first.start()
     wait_until(lambda: active_jobs(url) == 1)
-    body, headers = multipart([("model", "whisper-1")], [("file", "queued.flac", open(path, "rb").read())])
-    parsed = urllib.parse.urlparse(url)
-    queued = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
-    queued.request("POST", "/v1/audio/transcriptions", body=body, headers={**headers, "Authorization": f"Bearer {key}"})
-    wait_until(lambda: "hark_queue_length 1" in raw_request(url, "GET", "/metrics")["body"])
-    queued.sock.shutdown(socket.SHUT_RDWR)
-    queued.close()
+    hang_up_after_sending(url, key, path, until=lambda: "hark_queue_length 1" in raw_request(url, "GET", "/metrics")["body"])
     wait_until(lambda: "hark_queue_length 0" in raw_request(url, "GET", "/metrics")["body"])
+    a_running_when_b_left = results[0] is None
     transcription_request(url, key, path, results, 1)
     first.join()
-    return {"running": results[0]["status"], "after_hang_up": results[1]["status"]}
+    hang_up_after_sending(url, key, path, until=lambda: active_jobs(url) == 1)
+    wait_until(lambda: active_jobs(url) == 0)
+    return {"running": results[0]["status"], "a_running_when_b_left": a_running_when_b_left,
+            "after_hang_up": results[1]["status"], "hung_up": hung_up_count(url)}
 
 
 def drain(url, key, path, pid):

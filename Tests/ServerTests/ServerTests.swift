@@ -171,7 +171,7 @@ final class ServerTests: XCTestCase {
 /// Servers of their own: a queue that fills, a client that hangs up, SIGTERM.
 final class ServerLoadTests: XCTestCase {
     /// One worker, one place in the queue: of four requests at once, two are refused with 429 and Retry-After, none
-    /// hangs; a client that hangs up while it waits gives its place to the next.
+    /// hangs; a client that hangs up gives its place in the queue to the next, or its worker if it was running.
     func testAFullQueueRefusesAndAHungUpClientFreesItsPlace() throws {
         let server = try RunningServer(["--no-llm", "--workers", "1", "--queue", "1", "--beam-size", "1"])
         defer { XCTAssertEqual(server.stop(), 0, server.stderr) }
@@ -184,9 +184,13 @@ final class ServerLoadTests: XCTestCase {
         XCTAssertEqual(refused.map { $0["code"] as? String }, ["queue_full", "queue_full"])
         XCTAssertEqual(burst["health_after"] as? Int, 200)
 
+        // A runs; B waits, hangs up and leaves the queue while A still runs; C gets a place; D runs and hangs up:
+        // B and D are counted as 499 (a decode that went on for D would have ended in 200).
         let vacated = try server.client("vacate", ["Audio/asterisk-en-demo-instruct.flac"])
         XCTAssertEqual(vacated["running"] as? Int, 200)
+        XCTAssertEqual(vacated["a_running_when_b_left"] as? Bool, true)
         XCTAssertEqual(vacated["after_hang_up"] as? Int, 200)
+        XCTAssertEqual(vacated["hung_up"] as? Int, 2)
     }
 
     /// SIGTERM while a request runs: new connections are refused, the request completes, and the server exits 0.
