@@ -130,8 +130,10 @@ public struct HarkServer: Sendable {
 
     // MARK: Shared pieces
 
-    /// The request's body, refused with 413 past the upload limit.
+    /// The request's body, refused with 413 past the upload limit; with 429 before it is read when the queue is
+    /// full already (a burst of uploads is not held in memory only to be refused).
     func form(_ request: Request) async throws -> RequestForm {
+        if workers.admission.isFull { throw APIError.busy(retryAfterSeconds: 1) }
         let limit = configuration.maxUploadBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw Self.tooLarge(length, limit: limit)

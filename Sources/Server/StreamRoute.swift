@@ -82,9 +82,18 @@ public final class PushedAudio: AudioSource, @unchecked Sendable {
         condition.withLock {
             guard !ended else { return }
             do { buffered += try decoder.decode(bytes.readableBytesView) } catch { failure = error; ended = true }
+            // The pump holds 30 s; beyond that, audio a client sends faster than it is decoded waits here, and a
+            // client must not be able to fill the server's memory with it.
+            if buffered.count > Self.maximumWaiting {
+                failure = APIError.badRequest("audio arrives faster than it is decoded: more than \(Self.maximumWaiting / speechSampleRate) s wait; send it in real time")
+                ended = true
+            }
             condition.broadcast()
         }
     }
+
+    /// Ten minutes of samples (38 MB).
+    static let maximumWaiting = 600 * speechSampleRate
 
     /// The end of the audio (an empty frame, a closed socket).
     public func end() {

@@ -53,6 +53,8 @@ final class Admission: @unchecked Sendable {
     }
 
     var queued: Int { lock.withLock { waiters.count } }
+    /// Every slot taken and the queue full: a job arriving now would be refused.
+    var isFull: Bool { lock.withLock { running >= slots && waiters.count >= queueLimit } }
     var active: Int { lock.withLock { running } }
 
     /// Returns once the job may run; throws `Full` when the queue is full, CancellationError when the job was

@@ -85,4 +85,16 @@ final class RequestFormTests: XCTestCase {
         XCTAssertEqual(blocks.flatMap { $0 }, samples.map { Float($0) / 32768 })
         XCTAssertEqual(blocks.count, 1)  // everything had arrived before the first read
     }
+
+    /// A client that sends audio far faster than it is decoded is stopped at ten minutes waiting, not let fill memory.
+    func testAudioSentFasterThanItIsDecodedIsCutOffAtTenMinutes() throws {
+        let audio = try PushedAudio(try StreamParameters(query: ""))
+        let second = ByteBuffer(bytes: [UInt8](repeating: 0, count: 2 * 16_000))
+        for _ in 0..<602 { audio.push(second) }
+        var samples = 0
+        XCTAssertThrowsError(try { while let block = try audio.nextBlock() { samples += block.count } }()) {
+            XCTAssertEqual(($0 as? APIError)?.message, "audio arrives faster than it is decoded: more than 600 s wait; send it in real time")
+        }
+        XCTAssertEqual(samples, 601 * 16_000)
+    }
 }
