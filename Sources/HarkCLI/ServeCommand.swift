@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import SLU
 import Server
+import Whisper
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -67,7 +68,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "hark-serve") { StreamLogHandler.standardError(label: $0) }
         let pool = threads.pool()
-        let models = ServedModels(whisper: try whisper.load(pool: pool), scorer: noLLM ? nil : try await llm.scorer(pool: pool))
+        let whisperModel = try whisper.load(pool: pool)
+        var requestDefaults = DecodingOptions()
+        requestDefaults.language = whisper.forcedLanguage
+        try Transcriber(model: whisperModel).check(requestDefaults)
+        let models = ServedModels(whisper: whisperModel, scorer: noLLM ? nil : try await llm.scorer(pool: pool))
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port
@@ -77,6 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.timeout = .milliseconds(Int64(timeout * 1000))
         configuration.beamSize = beamSize
         configuration.modelName = whisper.model
+        configuration.language = whisper.forcedLanguage
         configuration.apiKey = apiKey ?? ProcessInfo.processInfo.environment["HARK_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         let server = try HarkServer(configuration: configuration, models: models, logger: logger)
         try await server.run { port in printError("hark serve: listening on http://\(host):\(port)") }

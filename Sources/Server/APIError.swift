@@ -15,13 +15,31 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     public init(status: HTTPResponse.Status, message: String, type: String = "invalid_request_error",
                 param: String? = nil, code: String? = nil) {
         self.status = status
-        self.message = message
+        self.message = Self.oneLine(message)
         self.type = type
         self.param = param
         self.code = code
     }
 
     public var description: String { "\(status.code) \(message)" }
+
+    /// Messages quote what the client sent, which may hold line breaks or be megabytes long: control characters
+    /// are escaped and the message cut at 500 characters, so an error stays one line in a log or a terminal.
+    static func oneLine(_ message: String) -> String {
+        var line = ""
+        for scalar in message.unicodeScalars {
+            switch scalar {
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            case _ where scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .lineSeparator
+                || scalar.properties.generalCategory == .paragraphSeparator:
+                line += "\\u{\(String(scalar.value, radix: 16))}"
+            default: line.unicodeScalars.append(scalar)
+            }
+        }
+        return line.count > 500 ? String(line.prefix(500)) + "..." : line
+    }
 
     /// The JSON body: every key present, unknown ones null, as OpenAI sends them.
     public var body: Data {

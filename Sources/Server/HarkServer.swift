@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     public var modelName = "base"
     /// Beam search width for every request (OpenAI's API has no field for it).
     public var beamSize = 5
+    /// The language of requests that name none (`--language`); nil detects it.
+    public var language: String?
 
     public init() {}
 }
@@ -149,6 +151,12 @@ public struct HarkServer: Sendable {
         APIError(status: .contentTooLarge,
                  message: "the upload\(length.map { " (\($0) bytes)" } ?? "") is larger than the server's limit of \(limit) bytes (--max-upload-mb)",
                  param: "file", code: "file_too_large")
+    }
+
+    /// A request's language: the one it names ("auto" detects it), else the server's.
+    func language(_ asked: String?) -> String? {
+        guard let asked = asked?.trimmingCharacters(in: .whitespaces).lowercased(), !asked.isEmpty else { return configuration.language }
+        return asked == "auto" ? nil : asked
     }
 
     /// Checks a request's model name: the served one, or OpenAI's "whisper-1" (the name clients send by default).

@@ -1,7 +1,6 @@
 // A request's form fields and uploaded file: multipart/form-data as OpenAI's clients send it, or a JSON object.
 import Foundation
 import Hummingbird
-import MultipartKit
 
 public struct UploadedFile: Sendable {
     public let filename: String
@@ -74,42 +73,62 @@ public struct RequestForm: Sendable {
         throw APIError.badRequest("multipart/form-data needs a boundary parameter (1 to 70 characters) in Content-Type")
     }
 
+    /// multipart/form-data (RFC 7578) read by our own splitter: MultipartKit 4.7.1, the version on this machine,
+    /// traps on a byte above 127 in a part's header name (its character table has 128 entries), so one crafted
+    /// upload would stop the server; the fuzzer found it in its first seconds.
     private mutating func parseMultipart(_ body: ByteBuffer, boundary: String) throws {
-        // The parser hands over whatever parts were complete when the bytes ran out; a body cut short (a dropped
-        // upload) would lose its last part silently, so its closing delimiter must be there.
-        let closing = Array("--\(boundary)--".utf8)
-        guard Array(body.readableBytesView).firstRange(of: closing) != nil else {
+        let bytes = Array(body.readableBytesView)
+        let delimiter = Array("--\(boundary)".utf8)
+        let cr: UInt8 = 13, lf: UInt8 = 10, hyphen: UInt8 = 45
+        // Every delimiter that starts a line (the body's first one may start the body).
+        var starts: [Int] = []
+        var index = 0
+        while index + delimiter.count <= bytes.count {
+            if bytes[index] == hyphen, index == 0 || (index >= 2 && bytes[index - 2] == cr && bytes[index - 1] == lf),
+               bytes[index..<(index + delimiter.count)].elementsEqual(delimiter) {
+                starts.append(index)
+                index += delimiter.count
+            } else {
+                index += 1
+            }
+        }
+        // The parts lie between consecutive delimiters; the one followed by "--" closes the body. A body cut short
+        // (a dropped upload) would lose its last part silently, so the closing delimiter must be there.
+        guard let closing = starts.firstIndex(where: { bytes[($0 + delimiter.count)...].starts(with: [hyphen, hyphen]) }) else {
             throw APIError.badRequest("the multipart body is truncated: its closing boundary '--\(boundary)--' is missing")
         }
-        let parser = MultipartParser(boundary: boundary)
-        var parts: [MultipartPart] = []
-        var headers = HTTPHeadersBuilder()
-        var partBody = ByteBuffer()
-        parser.onHeader = { name, value in headers.add(name, value) }
-        parser.onBody = { chunk in partBody.writeBuffer(&chunk) }
-        parser.onPartComplete = {
-            parts.append(MultipartPart(headers: headers.headers, body: partBody))
-            headers = HTTPHeadersBuilder()
-            partBody = ByteBuffer()
-        }
-        do { try parser.execute(body) } catch {
-            throw APIError.badRequest("the multipart body is malformed: \(error)")
-        }
-        for part in parts {
-            guard let name = part.name else { throw APIError.badRequest("a multipart part has no name in its Content-Disposition") }
-            if let filename = Self.filename(in: part.headers.first(name: "Content-Disposition") ?? "") {
-                files[name] = UploadedFile(filename: filename, bytes: part.body)
+        for (start, next) in zip(starts[..<closing], starts.dropFirst()) {
+            var partStart = start + delimiter.count
+            // Transport padding (spaces and tabs) may follow a delimiter before its line break.
+            while partStart < next, bytes[partStart] == 32 || bytes[partStart] == 9 { partStart += 1 }
+            guard bytes[partStart...].starts(with: [cr, lf]), partStart + 2 <= next - 2 else { throw APIError.badRequest("the multipart body is malformed: a boundary line goes on after the boundary") }
+            let part = bytes[(partStart + 2)..<(next - 2)]
+            let headerEnd = part.starts(with: [cr, lf]) ? part.startIndex : part.firstRange(of: [cr, lf, cr, lf])?.lowerBound
+            guard let headerEnd else { throw APIError.badRequest("the multipart body is malformed: a part's headers do not end with an empty line") }
+            var disposition: String?
+            for line in String(decoding: part[part.startIndex..<headerEnd], as: UTF8.self).components(separatedBy: "\r\n") where !line.isEmpty {
+                guard let colon = line.firstIndex(of: ":") else { throw APIError.badRequest("the multipart body is malformed: a part's header line has no ':'") }
+                if line[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == "content-disposition" {
+                    disposition = String(line[line.index(after: colon)...])
+                }
+            }
+            let content = part[(headerEnd == part.startIndex ? headerEnd + 2 : headerEnd + 4)...]
+            guard let name = disposition.flatMap({ Self.parameter("name", in: $0) }) else {
+                throw APIError.badRequest("a multipart part has no name in its Content-Disposition")
+            }
+            if let filename = Self.parameter("filename", in: disposition!) {
+                files[name] = UploadedFile(filename: filename, bytes: ByteBuffer(bytes: content))
             } else {
-                fields.append((name, String(buffer: part.body)))
+                fields.append((name, String(decoding: content, as: UTF8.self)))
             }
         }
     }
 
-    /// The filename parameter of a Content-Disposition value (quoted or not); nil for a plain field.
-    static func filename(in disposition: String) -> String? {
+    /// A parameter of a Content-Disposition value (`form-data; name="file"; filename="a.wav"`), quoted or not.
+    static func parameter(_ key: String, in disposition: String) -> String? {
         for parameter in disposition.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard pair.count == 2, pair[0].lowercased() == "filename" else { continue }
+            guard pair.count == 2, pair[0].lowercased() == key else { continue }
             return pair[1].count >= 2 && pair[1].hasPrefix("\"") && pair[1].hasSuffix("\"") ? String(pair[1].dropFirst().dropLast()) : pair[1]
         }
         return nil
@@ -144,10 +163,4 @@ private enum FieldValue: Decodable {
         else if let text = try? container.decode(String.self) { self = .text(text) }
         else { self = .list(try container.decode([FieldValue].self).flatMap(\.texts)) }
     }
-}
-
-/// Collects a part's headers for MultipartKit's `MultipartPart`.
-private struct HTTPHeadersBuilder {
-    private(set) var headers = MultipartPart(body: "").headers
-    mutating func add(_ name: String, _ value: String) { headers.add(name: name, value: value) }
 }

@@ -33,6 +33,7 @@ public struct StreamParameters: Sendable {
     public var format = RawSampleFormat.s16le
     public var rate = 16_000
     public var channels = 1
+    /// As the client named it ("auto" detects); nil when it named none.
     public var language: String?
     public var stepMs = 1000
 
@@ -51,8 +52,8 @@ public struct StreamParameters: Sendable {
             guard let number = Int(value), number > 0 else { throw APIError.badRequest("'\(name)' must be a positive integer, got '\(value)'", param: name) }
             self[keyPath: keyPath] = number
         }
-        guard stepMs >= 100 else { throw APIError.badRequest("'step_ms' must be at least 100", param: "step_ms") }
-        language = value("language").flatMap { $0.isEmpty || $0 == "auto" ? nil : $0.lowercased() }
+        guard (100...30_000).contains(stepMs) else { throw APIError.badRequest("'step_ms' must be between 100 and 30000", param: "step_ms") }
+        language = value("language")
     }
 }
 
@@ -148,7 +149,7 @@ extension HarkServer {
             return .refused(error as? APIError ?? .badRequest("\(error)"), closeCode: .policyViolation)
         }
         var check = DecodingOptions()
-        check.language = parameters.language
+        check.language = language(parameters.language)
         do { try Transcriber(model: models.whisper).check(check) } catch {
             return .refused(.badRequest("\(error)", param: "language", code: "unsupported_language"), closeCode: .policyViolation)
         }
@@ -174,7 +175,7 @@ extension HarkServer {
         }
         defer { admission.leave() }
         let audio = try PushedAudio(parameters)
-        let decoder = WhisperUtteranceDecoder(model: models.whisper, language: parameters.language, shortEncoderWindows: true)
+        let decoder = WhisperUtteranceDecoder(model: models.whisper, language: language(parameters.language), shortEncoderWindows: true)
         let (events, continuation) = AsyncStream<String>.makeStream()
         let metrics = self.metrics
         // The decoding loop blocks its thread (waiting for audio, decoding), so it runs on a worker thread.

@@ -18,7 +18,7 @@ struct TranscriptionRequest {
     var wordTimes: Bool
     var stream: Bool
 
-    init(_ form: RequestForm, task: WhisperTask, beamSize: Int) throws {
+    init(_ form: RequestForm, task: WhisperTask, beamSize: Int, language: String?) throws {
         guard let upload = form.file("file") else {
             throw APIError.badRequest("the 'file' field is missing: send the audio as a multipart part named 'file' with a filename", param: "file")
         }
@@ -41,7 +41,7 @@ struct TranscriptionRequest {
         options = DecodingOptions()
         options.task = task
         options.beamSize = beamSize
-        options.language = form.text("language").flatMap { $0.isEmpty ? nil : $0.lowercased() }
+        options.language = language
         options.initialPrompt = form.text("prompt").flatMap { $0.isEmpty ? nil : $0 }
         options.wordTimestamps = wordTimes
         // OpenAI's temperature 0 (the default) means "from 0, higher when the text looks wrong", as openai-whisper.
@@ -56,7 +56,7 @@ extension HarkServer {
     func transcribe(_ request: Request, context: HarkContext, task: WhisperTask) async throws -> Response {
         let form = try await self.form(request)
         try checkModel(form)
-        let asked = try TranscriptionRequest(form, task: task, beamSize: configuration.beamSize)
+        let asked = try TranscriptionRequest(form, task: task, beamSize: configuration.beamSize, language: language(form.text("language")))
         let transcriber = Transcriber(model: models.whisper)
         do { try transcriber.check(asked.options) } catch {
             throw APIError.badRequest("\(error)", param: "language", code: "unsupported_language")

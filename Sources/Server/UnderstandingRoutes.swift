@@ -61,7 +61,7 @@ extension HarkServer {
         let count = try form.integer("n_best") ?? 1
         guard (1...16).contains(count) else { throw APIError.badRequest("'n_best' must be between 1 and 16", param: "n_best") }
         let recognizer = WhisperRecognizer(transcriber: Transcriber(model: models.whisper),
-                                           forcedLanguage: form.text("language").flatMap { $0.isEmpty ? nil : $0.lowercased() })
+                                           forcedLanguage: language(form.text("language")))
         var check = DecodingOptions()
         check.language = recognizer.forcedLanguage
         do { try recognizer.transcriber.check(check) } catch {

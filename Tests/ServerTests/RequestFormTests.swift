@@ -48,6 +48,13 @@ final class RequestFormTests: XCTestCase {
         XCTAssertEqual(message(#"{"a": {"b": 1}}"#, "application/json"), "the body is not a JSON object of strings, numbers, booleans or lists of them")
         XCTAssertEqual(message("--x\r\n\r\nno name\r\n--x--\r\n", "multipart/form-data; boundary=x"),
                        "a multipart part has no name in its Content-Disposition")
+        // MultipartKit 4.7.1 trapped on a byte above 127 in a header name (the fuzzer's first find).
+        XCTAssertEqual(message("--x\r\nCont\u{E9}nt-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--\r\n", "multipart/form-data; boundary=x"),
+                       "a multipart part has no name in its Content-Disposition")
+        // A body whose only delimiter is the closing one has no parts (the fuzzer's second find: it trapped).
+        XCTAssertNil(message("preamble\r\n--x--\r\n", "multipart/form-data; boundary=x"))
+        XCTAssertEqual(message("--x\r\n--x--\r\n", "multipart/form-data; boundary=x"),
+                       "the multipart body is malformed: a boundary line goes on after the boundary")
     }
 
     func testFieldValuesAreChecked() throws {
@@ -55,6 +62,10 @@ final class RequestFormTests: XCTestCase {
         XCTAssertThrowsError(try form.number("temperature")) { XCTAssertEqual(($0 as? APIError)?.param, "temperature") }
         XCTAssertThrowsError(try form.flag("stream")) { XCTAssertEqual(($0 as? APIError)?.message, "'stream' must be true or false, got 'yes'") }
         XCTAssertThrowsError(try form.integer("n_best")) { XCTAssertEqual(($0 as? APIError)?.message, "'n_best' must be an integer, got '2.5'") }
+        // What a client sent is quoted on one line (the fuzzer's find: a rate with a line break in it).
+        XCTAssertThrowsError(try StreamParameters(query: "rate=480hcn0%0anels")) {
+            XCTAssertEqual(($0 as? APIError)?.message, "'rate' must be a positive integer, got '480hcn0\\nnels'")
+        }
     }
 
     func testStreamParameters() throws {
@@ -63,10 +74,14 @@ final class RequestFormTests: XCTestCase {
         XCTAssertEqual(parameters.rate, 48_000)
         XCTAssertEqual(parameters.channels, 2)
         XCTAssertEqual(parameters.stepMs, 500)
-        XCTAssertEqual(parameters.language, "es")
+        XCTAssertEqual(parameters.language, "ES")
         XCTAssertEqual(try StreamParameters(query: "").rate, 16_000)
         XCTAssertThrowsError(try StreamParameters(query: "format=mp3")) { XCTAssertEqual(($0 as? APIError)?.message, "'format' must be s16le or f32le, got 'mp3'") }
         XCTAssertThrowsError(try StreamParameters(query: "step_ms=50")) { XCTAssertEqual(($0 as? APIError)?.param, "step_ms") }
+        // A step of 10^30 ms overflowed the sample count (the fuzzer's find).
+        XCTAssertThrowsError(try StreamParameters(query: "step_ms=0000000000000000072857511231371491")) {
+            XCTAssertEqual(($0 as? APIError)?.message, "'step_ms' must be between 100 and 30000")
+        }
     }
 
     /// Frames split anywhere (mid-sample): the samples come out whole, a step at a time, the rest at the end.
