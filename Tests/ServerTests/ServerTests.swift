@@ -91,7 +91,7 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(got["models"] as? [String], ["base", "whisper-1"])
     }
 
-    /// PCM in 100-ms frames over the socket, sent as fast as a piped file: the same final text `hark stream` prints
+    /// PCM in 100-ms frames over the socket, sent as fast as a piped file: the same final words `hark stream` prints
     /// for the same audio. A 2-s step keeps both independent of how fast this machine decodes (a pass takes well under it).
     func testWebSocketStreamSendsWhatHarkStreamPrints() throws {
         let got = try Self.server.client("websocket", ["Audio/jfk.flac", "s16le", "2000"])
@@ -105,7 +105,11 @@ final class ServerTests: XCTestCase {
         func finals(_ events: [[String: Any]]) -> String {
             events.filter { $0["type"] as? String == "final" }.compactMap { $0["text"] as? String }.joined(separator: " ")
         }
-        XCTAssertEqual(finals(events), finals(expected))
+        // The same words; the punctuation of the last one may differ: a fresh `hark stream` process's first pass
+        // (its weights paged in) can take longer than a step, which hands over a larger block and moves the decode
+        // points ("country?" against "country." on a fresh clone).
+        XCTAssertEqual(TranscriptCheck.wordErrorRate(of: finals(events), reference: finals(expected), language: "en"), 0,
+                       "\(finals(events)) | \(finals(expected))")
         XCTAssertLessThan(TranscriptCheck.wordErrorRate(of: finals(events), for: "jfk.flac"), 0.1, finals(events))
         // Partials come and go with the moments audio is handed over, which `hark stream` takes from its pipe's reads.
         XCTAssertTrue(events.contains { $0["type"] as? String == "partial" })
