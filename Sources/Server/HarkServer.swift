@@ -153,10 +153,17 @@ public struct HarkServer: Sendable {
                  param: "file", code: "file_too_large")
     }
 
-    /// A request's language: the one it names ("auto" detects it), else the server's.
-    func language(_ asked: String?) -> String? {
-        guard let asked = asked?.trimmingCharacters(in: .whitespaces).lowercased(), !asked.isEmpty else { return configuration.language }
-        return asked == "auto" ? nil : asked
+    /// A request's language: the one it names ("auto" detects it), else the server's; refused (400) when the
+    /// model does not know it.
+    func language(_ asked: String?) throws -> String? {
+        var resolved = configuration.language
+        if let asked = asked?.trimmingCharacters(in: .whitespaces).lowercased(), !asked.isEmpty { resolved = asked == "auto" ? nil : asked }
+        var check = DecodingOptions()
+        check.language = resolved
+        do { try Transcriber(model: models.whisper).check(check) } catch {
+            throw APIError.badRequest("\(error)", param: "language", code: "unsupported_language")
+        }
+        return resolved
     }
 
     /// Checks a request's model name: the served one, or OpenAI's "whisper-1" (the name clients send by default).

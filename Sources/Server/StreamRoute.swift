@@ -145,13 +145,9 @@ extension HarkServer {
         do {
             parameters = try StreamParameters(request)
             _ = try PushedAudio(parameters)
+            _ = try language(parameters.language)
         } catch {
             return .refused(error as? APIError ?? .badRequest("\(error)"), closeCode: .policyViolation)
-        }
-        var check = DecodingOptions()
-        check.language = language(parameters.language)
-        do { try Transcriber(model: models.whisper).check(check) } catch {
-            return .refused(.badRequest("\(error)", param: "language", code: "unsupported_language"), closeCode: .policyViolation)
         }
         guard workers.admission.tryEnter() else { return .refused(.busy(retryAfterSeconds: 5), closeCode: .unknown(1013)) }
         return .admitted(parameters, workers.admission)
@@ -175,7 +171,7 @@ extension HarkServer {
         }
         defer { admission.leave() }
         let audio = try PushedAudio(parameters)
-        let decoder = WhisperUtteranceDecoder(model: models.whisper, language: language(parameters.language), shortEncoderWindows: true)
+        let decoder = WhisperUtteranceDecoder(model: models.whisper, language: try language(parameters.language), shortEncoderWindows: true)
         let (events, continuation) = AsyncStream<String>.makeStream()
         let metrics = self.metrics
         // The decoding loop blocks its thread (waiting for audio, decoding), so it runs on a worker thread.

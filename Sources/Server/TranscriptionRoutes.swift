@@ -56,11 +56,8 @@ extension HarkServer {
     func transcribe(_ request: Request, context: HarkContext, task: WhisperTask) async throws -> Response {
         let form = try await self.form(request)
         try checkModel(form)
-        let asked = try TranscriptionRequest(form, task: task, beamSize: configuration.beamSize, language: language(form.text("language")))
+        let asked = try TranscriptionRequest(form, task: task, beamSize: configuration.beamSize, language: try language(form.text("language")))
         let transcriber = Transcriber(model: models.whisper)
-        do { try transcriber.check(asked.options) } catch {
-            throw APIError.badRequest("\(error)", param: "language", code: "unsupported_language")
-        }
         if asked.stream { return try await streamTranscription(asked, transcriber: transcriber, context: context) }
         let uploads = self.uploads, metrics = self.metrics
         let result = try await workers.run(closingWith: context.channel) { () throws -> Transcription in

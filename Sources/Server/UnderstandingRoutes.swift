@@ -61,12 +61,7 @@ extension HarkServer {
         let count = try form.integer("n_best") ?? 1
         guard (1...16).contains(count) else { throw APIError.badRequest("'n_best' must be between 1 and 16", param: "n_best") }
         let recognizer = WhisperRecognizer(transcriber: Transcriber(model: models.whisper),
-                                           forcedLanguage: language(form.text("language")))
-        var check = DecodingOptions()
-        check.language = recognizer.forcedLanguage
-        do { try recognizer.transcriber.check(check) } catch {
-            throw APIError.badRequest("\(error)", param: "language", code: "unsupported_language")
-        }
+                                           forcedLanguage: try language(form.text("language")))
         let uploads = self.uploads, metrics = self.metrics
         let hypotheses = try await workers.run(closingWith: context.channel) { () throws -> [TranscriptHypothesis] in
             let audio = try uploads.decode(upload!)
