@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Prompt-processing and generation speed of the embedded Gemma 3 270M: Hark (`hark generate`) against
-llama.cpp (llama-cpp-python) on the same GGUF and thread count, in one run, median of repeats.
+llama.cpp (llama-cpp-python) on the same GGUF and thread count, in one run, median of repeats; then one topic
+classification as a whole process (load, prompt, label scores), wall time and peak RSS of each.
 Usage: bench_llm.py HARK GGUF [--threads 2] [--repeats 3]"""
-import argparse, datetime, re, statistics, subprocess, time
+import argparse, datetime, json, os, re, statistics, subprocess, sys, time
 import numpy as np
 
 ap = argparse.ArgumentParser()
@@ -34,6 +35,40 @@ for _ in range(args.repeats):
         llm.eval([next_token])
     ref_tg.append(generate / (time.perf_counter() - start))
 
+del llm
+
+# One classification as a whole process. llama.cpp's side runs the prompt Hark built (its --json "prompt") once
+# and each label after it (the cache rewound to the prompt's end), twice over for Hark's calibration prompt; it
+# keeps only the last position's logits (logits_all would reserve a row of 262k floats per context position).
+text = "The striker scored twice in the final and the fans celebrated in the streets."
+hark_classify = [args.hark, "classify", "--text", text, "--json", "--threads", str(args.threads), "--llm", args.gguf]
+decision = json.loads(subprocess.run(hark_classify, check=True, capture_output=True, text=True).stdout)
+labels = list(decision["scores"].keys())
+llama_classify = [sys.executable, "-c", """
+import sys, json
+from llama_cpp import Llama
+gguf, threads, prompt, labels = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
+llm = Llama(model_path=gguf, n_ctx=1024, n_threads=threads, n_threads_batch=threads, verbose=False)
+for text in (prompt, prompt):
+    tokens = llm.tokenize(text.encode(), add_bos=True)
+    llm.reset(); llm.eval(tokens)
+    for label in labels:
+        llm.n_tokens = len(tokens); llm.eval(llm.tokenize((" " + label).encode(), add_bos=False))
+""", args.gguf, str(args.threads), decision["prompt"], json.dumps(labels)]
+
+def whole_process(command):
+    """Wall seconds and peak RSS (MiB) of one run, from wait4's resource usage of that child alone."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    assert status == 0, command
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+hark_runs = [whole_process(hark_classify) for _ in range(args.repeats)]
+llama_runs = [whole_process(llama_classify) for _ in range(args.repeats)]
+hark_wall, hark_rss = statistics.median(r[0] for r in hark_runs), max(r[1] for r in hark_runs)
+llama_wall, llama_rss = statistics.median(r[0] for r in llama_runs), max(r[1] for r in llama_runs)
+
 pp, tg = statistics.median(hark_pp), statistics.median(hark_tg)
 rpp, rtg = statistics.median(ref_pp), statistics.median(ref_tg)
 print("# Embedded LLM speed: Hark vs llama.cpp\n")
@@ -42,6 +77,11 @@ print(f"- command: `python3 Benchmarks/llm/bench_llm.py {args.hark} {args.gguf} 
 print(f"- model: gemma-3-270m-q4_k_m.gguf; prompt {prompt_tokens} tokens (llama.cpp: {len(tokens)}), then {generate} greedy tokens; "
       f"{args.threads} threads; median of {args.repeats}\n")
 print("| engine | prompt tokens/s | generation tokens/s |\n|---|---|---|")
-print(f"| Hark (Swift, weights dequantized to float32, OpenBLAS) | {pp:.0f} | {tg:.1f} |")
+print(f"| Hark (Swift, products on the quantized blocks) | {pp:.0f} | {tg:.1f} |")
 print(f"| llama.cpp (llama-cpp-python, quantized kernels) | {rpp:.0f} | {rtg:.1f} |")
 print(f"\n- Hark / llama.cpp: prompt processing {pp / rpp:.2f}x, generation {tg / rtg:.2f}x")
+print(f"\n## One topic classification as a whole process (load, prompt, {len(labels)} labels, calibration prompt)\n")
+print("| engine | wall s (median) | peak RSS MiB (largest) |\n|---|---|---|")
+print(f"| Hark `hark classify --text` | {hark_wall:.2f} | {hark_rss:.0f} |")
+print(f"| llama.cpp (llama-cpp-python, Python included) | {llama_wall:.2f} | {llama_rss:.0f} |")
+print(f"\n- Hark / llama.cpp: wall time {llama_wall / hark_wall:.2f}x as fast, peak RSS {hark_rss / llama_rss:.2f}x")

@@ -104,7 +104,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .gguf:
             try data.write(to: input)
             let file = try GGUFFile(url: input)
-            for info in file.tensors.prefix(64) where info.elementCount > 0 { _ = file.dequantize(info, rows: 0..<1) }
+            for info in file.tensors.prefix(64) where info.elementCount > 0 {
+                _ = file.dequantize(info, rows: 0..<1)
+                // Products read the blocks in place: whatever their bytes hold (NaN scales too), they must not trap.
+                if let matrix = file.matrix(info), matrix.rows <= 4096 {
+                    for rows in [1, QuantizedMatrix.integerRowLimit + 1] {
+                        _ = matrix.multiply([Float](repeating: 0.5, count: rows * matrix.columns), rows: rows, pool: FuzzTarget.pool)
+                    }
+                }
+            }
             let model = try Gemma3Model(file: file, pool: FuzzTarget.pool)
             _ = model.tokenizer.decode(model.tokenizer.encode("a b\n<0x41>"))
         case .ctranslate2:

@@ -21,10 +21,16 @@ public enum Attention {
     /// q is [queries, queryHeads * headDim]; k and v are [keys, keyValueHeads * headDim].
     /// With `causalOffset`, query i sits at absolute position causalOffset + i and sees keys at positions up to its
     /// own; with `window`, only the last `window` of those (sliding-window attention).
+    /// With `branchStarts` as well, the queries are branches that each continue the first causalOffset keys (a
+    /// prompt and several continuations of it, scored in one pass): query i's branch starts at query
+    /// branchStarts[i], and it sees the prompt's keys and its own branch's keys up to itself, at positions counted
+    /// from the prompt's end along its branch.
     public static func groupedQuery(q: [Float], k: [Float], v: [Float], queries: Int, keys: Int,
                                     queryHeads: Int, keyValueHeads: Int, headDim: Int, scale: Float,
-                                    causalOffset: Int?, window: Int?, pool: ThreadPool,
+                                    causalOffset: Int?, window: Int?, branchStarts: [Int]? = nil, pool: ThreadPool,
                                     softmax: RowSoftmax = { Vector.softmax($0, count: $1) }) -> [Float] {
+        precondition(branchStarts == nil || (causalOffset != nil && branchStarts!.count == queries))
+        let visibility = Visibility(prefix: causalOffset, window: window, branchStarts: branchStarts)
         let qWidth = queryHeads * headDim, kvWidth = keyValueHeads * headDim
         let group = queryHeads / keyValueHeads
         precondition(q.count == queries * qWidth && k.count >= keys * kvWidth && v.count >= keys * kvWidth)
@@ -48,7 +54,6 @@ public enum Attention {
                     let qColumn = h * headDim, kvColumn = (h / group) * headDim
                     let query = pq.baseAddress! + firstRow * qWidth + qColumn, key = pk.baseAddress! + kvColumn
                     let value = pv.baseAddress! + kvColumn, output = po.baseAddress! + firstRow * qWidth + qColumn
-                    let offset = causalOffset.map { $0 + firstRow }
                     if rows <= fusedQueryLimit {
                         // Decoding steps: each query's scores, softmax and weighted sum in one pass over the head's
                         // keys and values, no packing (gemm) and no call per query (gemv).
@@ -56,8 +61,8 @@ public enum Attention {
                             Kernels.scaledDots(query + i * qWidth, key, count: keys, stride: kvWidth, length: headDim,
                                                scale: scale, workerScores + i * keys)
                         }
-                        softmaxRows(workerScores, queries: rows, keys: keys, causalOffset: offset, window: window,
-                                    softmax: softmax)
+                        softmaxRows(workerScores, queries: firstRow..<(firstRow + rows), keys: keys,
+                                    visibility: visibility, softmax: softmax)
                         for i in 0..<rows {
                             Kernels.weightedSum(workerScores + i * keys, value, count: keys, stride: kvWidth,
                                                 length: headDim, output + i * qWidth)
@@ -66,8 +71,8 @@ public enum Attention {
                     }
                     BLAS.gemm(query, key, workerScores, m: rows, n: keys, k: headDim, transposeB: true,
                               alpha: scale, lda: qWidth, ldb: kvWidth, ldc: keys)
-                    softmaxRows(workerScores, queries: rows, keys: keys, causalOffset: offset, window: window,
-                                softmax: softmax)
+                    softmaxRows(workerScores, queries: firstRow..<(firstRow + rows), keys: keys,
+                                visibility: visibility, softmax: softmax)
                     BLAS.gemm(workerScores, value, output, m: rows, n: headDim, k: keys,
                               lda: keys, ldb: kvWidth, ldc: qWidth)
                 }
@@ -83,16 +88,37 @@ public enum Attention {
     /// Up to this many queries (decoding steps, beams) a head runs in `Kernels`' fused loops instead of two gemms.
     static let fusedQueryLimit = 8
 
+    /// Which keys each query sees (see `groupedQuery`).
+    struct Visibility {
+        let prefix: Int?
+        let window: Int?
+        let branchStarts: [Int]?
+
+        /// Query i's scores are softmaxed over `range`, except `hidden` (other branches' keys, and its own branch's
+        /// keys that have left the window), which get weight 0 as everything outside the range does.
+        func keys(of i: Int, total: Int) -> (range: Range<Int>, hidden: Range<Int>) {
+            let last = prefix.map { min(total, $0 + i + 1) } ?? total
+            guard let prefix, let start = branchStarts?[i] else {
+                return ((window.map { max(0, last - $0) } ?? 0)..<last, 0..<0)
+            }
+            // Along its branch, query i is (i - start) tokens past the prefix.
+            let first = window.map { max(0, prefix + i - start + 1 - $0) } ?? 0
+            let ownFirst = window.map { max(prefix + start, last - $0) } ?? prefix + start
+            return (min(first, prefix)..<last, prefix..<ownFirst)
+        }
+    }
+
     /// Softmax of each query's visible keys; the others get weight 0.
-    private static func softmaxRows(_ p: UnsafeMutablePointer<Float>, queries: Int, keys: Int,
-                                    causalOffset: Int?, window: Int?, softmax: RowSoftmax) {
-        for i in 0..<queries {
-            let row = i * keys
-            let last = causalOffset.map { min(keys, $0 + i + 1) } ?? keys
-            let first = window.map { max(0, last - $0) } ?? 0
-            softmax(p + row + first, last - first)
-            for j in 0..<first { p[row + j] = 0 }
-            for j in last..<keys { p[row + j] = 0 }
+    private static func softmaxRows(_ p: UnsafeMutablePointer<Float>, queries: Range<Int>, keys: Int,
+                                    visibility: Visibility, softmax: RowSoftmax) {
+        for (i, query) in queries.enumerated() {
+            let row = p + i * keys
+            let (visible, hidden) = visibility.keys(of: query, total: keys)
+            for j in hidden { row[j] = -.infinity }
+            softmax(row + visible.lowerBound, visible.count)
+            for j in 0..<visible.lowerBound { row[j] = 0 }
+            for j in hidden { row[j] = 0 }
+            for j in visible.upperBound..<keys { row[j] = 0 }
         }
     }
 }

@@ -61,13 +61,15 @@ public final class GGUFFile {
     public let dataOffset: Int
     /// The largest `general.alignment` accepted (llama.cpp writes 32).
     static let maximumAlignment = 1 << 20
-    private let data: Data
+    /// The whole file, mapped: tensors are read where they lie.
+    private let mapped: MappedFile
     private let tensorIndex: [String: Int]
 
     public init(url: URL) throws {
         path = url.path
-        guard let mapped = try? Data(contentsOf: url, options: .alwaysMapped) else { throw LLMError.cannotRead(path: url.path) }
-        data = mapped
+        guard let file = MappedFile(path: url.path) else { throw LLMError.cannotRead(path: url.path) }
+        self.mapped = file
+        let mapped = file.data
         var reader = GGUFReader(data: mapped, path: url.path)
         guard mapped.count >= 4, mapped.prefix(4) == Data("GGUF".utf8) else { throw LLMError.notGGUF(path: url.path) }
         reader.offset = 4
@@ -157,11 +159,16 @@ public final class GGUFFile {
         let rowValues = info.dimensions[0]
         let rowBytes = rowValues / info.type.blockValues * info.type.blockBytes
         let range = rows ?? 0..<(info.elementCount / rowValues)
-        return data.withUnsafeBytes { raw in
-            let start = info.offset + range.lowerBound * rowBytes
-            let slice = UnsafeRawBufferPointer(rebasing: raw[start..<(start + range.count * rowBytes)])
-            return QuantizedBlocks.dequantize(slice, type: info.type, count: range.count * rowValues)
-        }
+        let start = info.offset + range.lowerBound * rowBytes
+        let slice = UnsafeRawBufferPointer(rebasing: mapped.bytes[start..<(start + range.count * rowBytes)])
+        return QuantizedBlocks.dequantize(slice, type: info.type, count: range.count * rowValues)
+    }
+
+    /// A quantized tensor as a matrix read in place [dimension 1, dimension 0]; nil for F32, F16 and BF16.
+    public func matrix(_ info: GGUFTensorInfo) -> QuantizedMatrix? {
+        guard let format = info.type.blockFormat, info.dimensions.count == 2 else { return nil }
+        return QuantizedMatrix(format: format, rows: info.dimensions[1], columns: info.dimensions[0],
+                               bytes: mapped.bytes.baseAddress! + info.offset, owner: mapped)
     }
 
     public func int(_ key: String) throws -> Int {

@@ -71,17 +71,35 @@ public struct Gemma3Cache {
     }
 }
 
-/// A weight kept as Float, remembering how the file stored it: llama.cpp quantizes the activation to match
-/// the storage type before the product, and so does Hark, to agree with it.
+/// A weight as the file stores it: quantized blocks multiplied where they lie in the mapped file, or (F32, F16,
+/// BF16) values widened to Float. llama.cpp rounds the activation to match the storage type before the product
+/// (8-bit blocks, or half), and so does Hark, to agree with it.
 struct StoredLinear {
-    let weight: Tensor
-    let storage: GGMLType
+    enum Weight {
+        case blocks(QuantizedMatrix)
+        case floats(Tensor, storage: GGMLType)
+    }
+
+    let weight: Weight
     let pool: ThreadPool
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        var input = x
-        ActivationRounding.forProduct(with: storage, &input.data)
-        return BLAS.linear(input, weight: weight, pool: pool)
+        switch weight {
+        case let .blocks(matrix):
+            return Tensor(shape: [x.rows, matrix.rows], data: matrix.multiply(x.data, rows: x.rows, pool: pool))
+        case let .floats(matrix, storage):
+            var input = x
+            ActivationRounding.forProduct(with: storage, &input.data)
+            return BLAS.linear(input, weight: matrix, pool: pool)
+        }
+    }
+
+    /// Row r of the weight as Float (a token's embedding).
+    func row(_ r: Int) -> [Float] {
+        switch weight {
+        case let .blocks(matrix): return matrix.row(r)
+        case let .floats(matrix, _): return Array(matrix.row(r))
+        }
     }
 }
 
@@ -105,7 +123,7 @@ public final class Gemma3Model {
         try Gemma3Model(file: GGUFFile(url: url), pool: pool)
     }
 
-    /// Dequantizes every weight to Float once: OpenBLAS multiplies Float, and 270M parameters fit in ~1.1 GB.
+    /// Quantized weights stay in the mapped file (loading reads only the metadata, the norms and the vocabulary).
     public init(file: GGUFFile, pool: ThreadPool = .allCores()) throws {
         self.pool = pool
         path = file.path
@@ -116,10 +134,12 @@ public final class Gemma3Model {
             guard info.dimensions == (rows == 1 ? [columns] : [columns, rows]) else {
                 throw LLMError.corrupt(path: file.path, field: name, reason: "dimensions \(info.dimensions), expected [\(columns), \(rows)]")
             }
-            return StoredLinear(weight: Tensor(shape: [rows, columns], data: file.dequantize(info)), storage: info.type, pool: pool)
+            if rows > 1, let matrix = file.matrix(info) { return StoredLinear(weight: .blocks(matrix), pool: pool) }
+            return StoredLinear(weight: .floats(Tensor(shape: [rows, columns], data: file.dequantize(info)), storage: info.type),
+                                pool: pool)
         }
         func matrix(_ name: String, rows: Int, columns: Int) throws -> StoredLinear { try linear(name, rows: rows, columns: columns) }
-        func vector(_ name: String, count: Int) throws -> [Float] { try linear(name, rows: 1, columns: count).weight.data }
+        func vector(_ name: String, count: Int) throws -> [Float] { try linear(name, rows: 1, columns: count).row(0) }
         let c = config
         embeddings = try matrix("token_embd.weight", rows: tokenizer.vocabularySize, columns: c.width)
         layers = try (0..<c.layers).map { i in
@@ -150,9 +170,27 @@ public final class Gemma3Model {
 
     /// Runs `tokens` after the cache, extending it; returns the final-normed hidden states [tokens, width].
     public func forward(_ tokens: [Int], cache: inout Gemma3Cache) -> Tensor {
+        forward(tokens, positions: (0..<tokens.count).map { cache.length + $0 }, branchStarts: nil, cache: &cache)
+    }
+
+    /// Runs several continuations of the cached tokens in one pass, each seeing the cache and its own earlier tokens
+    /// (not the others'); returns their hidden states one after the other. The cache is left as it was.
+    public func forward(branches: [[Int]], after cache: Gemma3Cache) -> Tensor {
+        var tokens: [Int] = [], positions: [Int] = [], starts: [Int] = []
+        for branch in branches {
+            let start = tokens.count
+            tokens += branch
+            positions += branch.indices.map { cache.length + $0 }
+            starts += Array(repeating: start, count: branch.count)
+        }
+        guard !tokens.isEmpty else { return Tensor(shape: [0, config.width], data: []) }
+        var scratch = cache
+        return forward(tokens, positions: positions, branchStarts: starts, cache: &scratch)
+    }
+
+    private func forward(_ tokens: [Int], positions: [Int], branchStarts: [Int]?, cache: inout Gemma3Cache) -> Tensor {
         let c = config
-        let positions = (0..<tokens.count).map { cache.length + $0 }
-        var x = Tensor(shape: [tokens.count, c.width], data: tokens.flatMap { embeddings.weight.row($0) })
+        var x = Tensor(shape: [tokens.count, c.width], data: tokens.flatMap { embeddings.row($0) })
         Vector.scale(&x.data, by: Float(c.width).squareRoot())
         for (l, layer) in layers.enumerated() {
             let h = rmsNorm(x, layer.attentionNorm)
@@ -174,7 +212,7 @@ public final class Gemma3Model {
             let mixed = Attention.groupedQuery(
                 q: q, k: cache.keys[l], v: cache.values[l], queries: tokens.count, keys: cache.length + tokens.count,
                 queryHeads: c.queryHeads, keyValueHeads: c.keyValueHeads, headDim: c.headDim, scale: 1,
-                causalOffset: cache.length, window: c.isGlobal(l) ? nil : c.slidingWindow, pool: pool,
+                causalOffset: cache.length, window: c.isGlobal(l) ? nil : c.slidingWindow, branchStarts: branchStarts, pool: pool,
                 softmax: ActivationRounding.halfPrecisionSoftmax)
             let attended = layer.output(Tensor(shape: [tokens.count, c.queryHeads * c.headDim], data: mixed))
             x.add(rmsNorm(attended, layer.postAttentionNorm))

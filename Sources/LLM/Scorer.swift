@@ -20,22 +20,27 @@ public final class Scorer {
     }
 
     /// Prompt and continuation are tokenized separately and joined (as lm-evaluation-harness does), so a label's
-    /// tokens do not depend on the prompt's last characters; the prompt runs once and its cache is copied per label.
+    /// tokens do not depend on the prompt's last characters. The prompt runs once; then all continuations run
+    /// together in one pass, each attending to the prompt and to its own earlier tokens, so every weight is read
+    /// once for all of them.
     public func logLikelihoods(prompt: String, continuations: [String]) -> [ContinuationLogProbability] {
         let promptTokens = model.tokenizer.encode(prompt, addBOS: model.tokenizer.addsBeginOfSequence)
         var promptCache = Gemma3Cache(layers: model.config.layers)
         let promptHidden = model.forward(promptTokens, cache: &promptCache)
-        let lastPrompt = promptHidden.rows((promptTokens.count - 1)..<promptTokens.count)
-        return continuations.map { continuation in
-            let tokens = model.tokenizer.encode(continuation)
+        let encoded = continuations.map { model.tokenizer.encode($0) }
+        // Token i is predicted by the row before it: the prompt's last row, then the continuation's own rows.
+        var predictors = promptHidden.rows((promptTokens.count - 1)..<promptTokens.count)
+        predictors.append(rows: model.forward(branches: encoded.map { Array($0.dropLast()) }, after: promptCache))
+        let logits = model.logits(predictors)
+        var firstOwnRow = 1
+        return encoded.map { tokens in
             guard !tokens.isEmpty else { return ContinuationLogProbability(logProbability: 0, tokenCount: 0) }
-            var cache = promptCache
-            // Token i is predicted by the row before it: the prompt's last row, then the continuation's own rows.
-            var predictors = lastPrompt
-            if tokens.count > 1 { predictors.append(rows: model.forward(Array(tokens.dropLast()), cache: &cache)) }
-            let logits = model.logits(predictors)
             var sum = 0.0
-            for (i, token) in tokens.enumerated() { sum += Double(Vector.logSoftmax(Array(logits.row(i)))[token]) }
+            for (i, token) in tokens.enumerated() {
+                let row = i == 0 ? 0 : firstOwnRow + i - 1
+                sum += Double(Vector.logSoftmax(Array(logits.row(row)))[token])
+            }
+            firstOwnRow += tokens.count - 1
             return ContinuationLogProbability(logProbability: sum, tokenCount: tokens.count)
         }
     }

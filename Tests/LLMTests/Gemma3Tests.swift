@@ -114,4 +114,33 @@ final class Gemma3Tests: XCTestCase {
         print("cached steps against one pass: largest logit difference \(worst); llama.cpp's own path-to-path \(llamaWorst)")
         XCTAssertLessThanOrEqual(worst, 3 * llamaWorst)
     }
+
+    /// Continuations scored together (one pass, each attending to the prompt and its own tokens) get the
+    /// log-probabilities each gets scored alone after a copy of the prompt's cache. Not bit-equal for the reason
+    /// above (the batch's products take other paths), so bounded by llama.cpp's path-to-path movement: a token's
+    /// log-probability moves by at most twice its logits' largest movement.
+    func testContinuationsScoredTogetherEqualEachScoredAlone() throws {
+        let model = try Self.loaded.get()
+        let prompt = "Question: which city is the capital of France? Answer:"
+        let continuations = [" Paris", " Rome, the capital of Italy", " a city", ""]
+        let together = Scorer(model: model).logLikelihoods(prompt: prompt, continuations: continuations)
+        var promptCache = Gemma3Cache(layers: model.config.layers)
+        let promptTokens = model.tokenizer.encode(prompt, addBOS: true)
+        let lastPromptRow = model.forward(promptTokens, cache: &promptCache).rows((promptTokens.count - 1)..<promptTokens.count)
+        let consistency = try XCTUnwrap(try machineReference()["self_consistency"] as? [String: [String: Double]])
+        let llamaWorst = Double(consistency.values.map { Float($0["max_abs"]!) }.max()!)
+        for (continuation, scored) in zip(continuations, together) {
+            let tokens = model.tokenizer.encode(continuation)
+            XCTAssertEqual(scored.tokenCount, tokens.count, continuation)
+            guard !tokens.isEmpty else { XCTAssertEqual(scored.logProbability, 0); continue }
+            var cache = promptCache
+            var predictors = lastPromptRow
+            if tokens.count > 1 { predictors.append(rows: model.forward(Array(tokens.dropLast()), cache: &cache)) }
+            let logits = model.logits(predictors)
+            let alone = tokens.enumerated().reduce(0.0) { $0 + Double(Vector.logSoftmax(Array(logits.row($1.offset)))[$1.element]) }
+            print("\(continuation): together \(scored.logProbability), alone \(alone)")
+            XCTAssertEqual(scored.logProbability, alone, accuracy: 2 * Double(tokens.count) * 3 * llamaWorst, continuation)
+        }
+        XCTAssertGreaterThan(together[0].logProbability, together[1].logProbability)
+    }
 }

@@ -56,7 +56,8 @@ final class TopicClassifierTests: XCTestCase {
             XCTAssertEqual(decision.scores[decision.label], decision.scores.values.max())
         }
         print("topic accuracy: calibrated \(correct)/\(items.count), raw \(rawCorrect)/\(items.count)")
-        // Measured: calibrated 26 of 28, raw 17 of 28 (raw sums lean toward a few labels).
+        // Measured: calibrated 25 or 26 of 28 (the Hindi health sentence is a near tie: health and sports within
+        // 0.02, which products' summation order moves), raw 17 of 28 (raw sums lean toward a few labels).
         XCTAssertGreaterThanOrEqual(Double(correct) / Double(items.count), 0.8, "calibrated \(correct)/\(items.count), raw \(rawCorrect)/\(items.count)")
         XCTAssertGreaterThan(correct, rawCorrect, "calibration should help on these sentences")
     }

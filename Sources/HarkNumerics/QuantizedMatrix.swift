@@ -1,0 +1,413 @@
+// Weight matrices in ggml's quantized blocks, read where they lie (a mapped GGUF): rows dequantized, and products
+// with float32 rows, as integer dot products against 8-bit activations for a few rows, through float32 tiles and
+// gemm for many.
+import Foundation
+
+/// Rows of `columns` values stored back to back in blocks of `format`, starting at `base`; `owner` keeps the
+/// bytes alive (the mapped file).
+public struct QuantizedMatrix: @unchecked Sendable {
+    /// ggml's block layouts (little-endian) that have products here, and their values x as dequantized.
+    public enum Format: Sendable, CaseIterable {
+        /// 32 values, 34 bytes: f16 d, i8 q[32]; x = d * q.
+        case q8_0
+        /// 32 values, 22 bytes: f16 d, u8 qh[4], u8 qs[16]; x = d * (q - 16), q = 4 low bits + 1 high bit.
+        case q5_0
+        /// 256 values, 144 bytes: f16 d, f16 dmin, u8 scales[12], u8 qs[128]; 8 groups of 32 with a 6-bit scale and
+        /// a 6-bit min each: x = d * scale * q - dmin * min.
+        case q4_K
+        /// 256 values, 210 bytes: u8 ql[128], u8 qh[64], i8 scales[16], f16 d; 16 groups of 16 with a scale each:
+        /// x = d * scale * (q - 32), q 6 bits.
+        case q6_K
+
+        public var blockValues: Int { self == .q8_0 || self == .q5_0 ? 32 : 256 }
+
+        public var blockBytes: Int {
+            switch self {
+            case .q8_0: return 34
+            case .q5_0: return 22
+            case .q4_K: return 144
+            case .q6_K: return 210
+            }
+        }
+
+        /// Dequantizes one block at `block` into blockValues floats at `out`.
+        public func decode(_ block: UnsafeRawPointer, into out: UnsafeMutablePointer<Float>) {
+            switch self {
+            case .q8_0: BlockDecoding.q8_0(block, out)
+            case .q5_0: BlockDecoding.q5_0(block, out)
+            case .q4_K: BlockDecoding.q4_K(block, out)
+            case .q6_K: BlockDecoding.q6_K(block, out)
+            }
+        }
+    }
+
+    public let format: Format
+    public let rows: Int
+    public let columns: Int
+    let base: UnsafeRawPointer
+    let rowBytes: Int
+    let owner: AnyObject
+
+    /// `bytes` must hold rows x columns values of `format` (columns a whole number of blocks), and stay valid as
+    /// long as `owner` lives.
+    public init(format: Format, rows: Int, columns: Int, bytes: UnsafeRawPointer, owner: AnyObject) {
+        precondition(columns % format.blockValues == 0, "a row of \(columns) values is not a whole number of blocks")
+        self.format = format
+        self.rows = rows
+        self.columns = columns
+        base = bytes
+        rowBytes = columns / format.blockValues * format.blockBytes
+        self.owner = owner
+    }
+
+    /// Row r dequantized (a token's embedding).
+    public func row(_ r: Int) -> [Float] {
+        precondition((0..<rows).contains(r))
+        return [Float](unsafeUninitializedCapacity: columns) { out, initialized in
+            let row = base + r * rowBytes
+            for b in 0..<(columns / format.blockValues) {
+                format.decode(row + b * format.blockBytes, into: out.baseAddress! + b * format.blockValues)
+            }
+            initialized = columns
+        }
+    }
+
+    /// The activation rows as the products see them: each row quantized to 8 bits in blocks as llama.cpp does
+    /// before a product with a weight of this format (Q8_0 for 32-value blocks, Q8_K for 256), then dequantized.
+    public func roundedActivations(_ x: [Float]) -> [Float] {
+        QuantizedActivations(x, block: format.blockValues).dequantized()
+    }
+
+    /// Up to this many rows, products are integer dot products on the blocks (each weight row read once per
+    /// activation row: decoding steps, the reads of memory are what costs); more rows go through float32 tiles
+    /// and gemm, which reuses each dequantized tile for all of them.
+    public static let integerRowLimit = 8
+
+    /// y = x W^T for x [rows, columns] (row-major), y [rows, self.rows]; the activation rows are rounded as
+    /// `roundedActivations` says in both paths.
+    public func multiply(_ x: [Float], rows inputRows: Int, pool: ThreadPool) -> [Float] {
+        precondition(x.count == inputRows * columns, "product: \(x.count) values are not \(inputRows) rows of \(columns)")
+        let outputs = rows
+        var y = [Float](repeating: 0, count: inputRows * outputs)
+        let activations = QuantizedActivations(x, block: format.blockValues)
+        y.withUnsafeMutableBufferPointer { py in
+            let output = py.baseAddress!
+            if inputRows <= Self.integerRowLimit {
+                activations.values.withUnsafeBufferPointer { values in
+                activations.scales.withUnsafeBufferPointer { scales in
+                activations.groupSums.withUnsafeBufferPointer { sums in
+                    let blocks = columns / format.blockValues
+                    let groups = columns / 32
+                    // About 100k multiply-adds per chunk, so that waking a thread pays for itself.
+                    pool.forEach(splitting: outputs, minimum: max(16, 100_000 / max(1, inputRows * columns))) { range, _ in
+                        for o in range {
+                            let weights = base + o * rowBytes
+                            for r in 0..<inputRows {
+                                output[r * outputs + o] = IntegerDot.row(
+                                    format, weights, blocks: blocks, values.baseAddress! + r * columns,
+                                    scales.baseAddress! + r * blocks, sums.baseAddress.map { $0 + r * groups })
+                            }
+                        }
+                    }
+                }
+                }
+                }
+                return
+            }
+            let rounded = activations.dequantized()
+            rounded.withUnsafeBufferPointer { px in
+                pool.forEach(splitting: outputs, minimum: Self.tileRows, multiple: Self.tileRows) { range, _ in
+                    var tile = [Float](repeating: 0, count: Self.tileRows * columns)
+                    tile.withUnsafeMutableBufferPointer { pt in
+                        for first in stride(from: range.lowerBound, to: range.upperBound, by: Self.tileRows) {
+                            let count = min(Self.tileRows, range.upperBound - first)
+                            for r in 0..<count {
+                                let row = base + (first + r) * rowBytes
+                                for b in 0..<(columns / format.blockValues) {
+                                    format.decode(row + b * format.blockBytes,
+                                                  into: pt.baseAddress! + r * columns + b * format.blockValues)
+                                }
+                            }
+                            BLAS.gemm(px.baseAddress!, pt.baseAddress!, output + first, m: inputRows, n: count,
+                                      k: columns, transposeB: true, ldc: outputs)
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// Weight rows dequantized at a time for gemm: 64 rows of Gemma's widest input (2048) are 512 kB, an L2.
+    static let tileRows = 64
+}
+
+/// Activation rows quantized to 8 bits per block of 32 (ggml's Q8_0: the scale max|x| / 127 stored as half) or of
+/// 256 (Q8_K: the scale from the value of largest magnitude, signed, kept as float), values rounded to nearest
+/// even as llama.cpp's x86 code does.
+struct QuantizedActivations {
+    let block: Int
+    /// The 8-bit values, widened to 16 bits: the integer products multiply 16-bit pairs.
+    var values: [Int16]
+    /// One per block.
+    var scales: [Float]
+    /// Q8_K only: the sum of each 32 values (Q4_K's products subtract its minimums times these).
+    var groupSums: [Int32]
+
+    init(_ x: [Float], block: Int) {
+        precondition(block == 32 || block == 256)
+        precondition(x.count % block == 0, "activations of \(x.count) values are not whole blocks of \(block)")
+        self.block = block
+        values = [Int16](repeating: 0, count: x.count)
+        scales = [Float](repeating: 0, count: x.count / block)
+        groupSums = block == 256 ? [Int32](repeating: 0, count: x.count / 32) : []
+        for b in 0..<(x.count / block) {
+            let start = b * block
+            if block == 32 {
+                var amax: Float = 0
+                for j in start..<(start + 32) { amax = max(amax, abs(x[j])) }
+                scales[b] = HalfPrecision.rounded(amax / 127)
+                let inverse = amax != 0 ? 127 / amax : 0
+                for j in start..<(start + 32) { values[j] = Self.integer(x[j] * inverse) }
+            } else {
+                var amax: Float = 0, signedMax: Float = 0
+                for j in start..<(start + 256) where abs(x[j]) > amax { amax = abs(x[j]); signedMax = x[j] }
+                guard amax != 0 else { continue }
+                let inverseScale = -127 / signedMax
+                scales[b] = 1 / inverseScale
+                for j in start..<(start + 256) { values[j] = Self.integer(inverseScale * x[j]) }
+                for g in 0..<8 {
+                    var sum: Int32 = 0
+                    for j in (start + g * 32)..<(start + g * 32 + 32) { sum += Int32(values[j]) }
+                    groupSums[b * 8 + g] = sum
+                }
+            }
+        }
+    }
+
+    /// scale * value for every value: the activation as llama.cpp's product sees it.
+    func dequantized() -> [Float] {
+        values.indices.map { scales[$0 / block] * Float(values[$0]) }
+    }
+
+    /// v (within -127...127 by the choice of scale) rounded to nearest even, capped at 127 as llama.cpp's Q8_K
+    /// caps it; NaN (from weights that are not numbers) becomes 0 instead of trapping.
+    @inline(__always)
+    static func integer(_ v: Float) -> Int16 {
+        let rounded = nearestEven(v)
+        return rounded.isNaN ? 0 : Int16(Swift.max(-128, Swift.min(127, rounded)))
+    }
+
+    /// Round to the nearest integer, ties to even, for |v| < 2^22: adding 1.5 * 2^23 leaves no fraction bits, and
+    /// the hardware's default rounding does the rest (the trick llama.cpp's nearest_int uses; no library call).
+    @inline(__always)
+    static func nearestEven(_ v: Float) -> Float { (v + 12_582_912) - 12_582_912 }
+}
+
+/// Blocks to floats, one block at a time.
+enum BlockDecoding {
+    @inline(__always)
+    static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
+        Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+    }
+
+    static func q8_0(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
+        let d = half(block, 0)
+        for j in 0..<32 { y[j] = d * Float(block.load(fromByteOffset: 2 + j, as: Int8.self)) }
+    }
+
+    static func q5_0(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
+        let d = half(block, 0)
+        let qh = block.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
+        for j in 0..<16 {
+            let low = block.load(fromByteOffset: 6 + j, as: UInt8.self)
+            let high0 = UInt8(truncatingIfNeeded: (qh >> UInt32(j)) << 4) & 0x10
+            let high1 = UInt8(truncatingIfNeeded: qh >> UInt32(j + 12)) & 0x10
+            y[j] = d * Float(Int(low & 0x0F | high0) - 16)
+            y[j + 16] = d * Float(Int(low >> 4 | high1) - 16)
+        }
+    }
+
+    /// Q4_K's eight 6-bit scales and eight 6-bit mins, unpacked from the 12 scale bytes at `packed` into one
+    /// byte each (group j's at bits 8j of `scales` and `mins`): groups 0-3 keep their low 6 bits in bytes 0-3
+    /// (scales) and 4-7 (mins); groups 4-7 have their low 4 bits in bytes 8-11 and their top 2 bits in the top
+    /// bits of bytes 0-7. Whole words at a time, so no loop over groups is left for LLVM to vectorize badly.
+    @inline(__always)
+    static func scalesAndMins(_ packed: UnsafeRawPointer) -> (scales: UInt64, mins: UInt64) {
+        let low = packed.loadUnaligned(as: UInt32.self), middle = packed.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+        let high = packed.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        let scales = UInt64(low & 0x3F3F_3F3F) | UInt64(high & 0x0F0F_0F0F | (low >> 6 & 0x0303_0303) << 4) << 32
+        let mins = UInt64(middle & 0x3F3F_3F3F) | UInt64(high >> 4 & 0x0F0F_0F0F | (middle >> 6 & 0x0303_0303) << 4) << 32
+        return (scales, mins)
+    }
+
+    /// Byte j of a word of eight unpacked scales or mins.
+    @inline(__always)
+    static func byte(_ j: Int, of word: UInt64) -> Int32 { Int32(truncatingIfNeeded: word >> UInt64(8 * j) & 0xFF) }
+
+    static func q4_K(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
+        let d = half(block, 0), dmin = half(block, 2)
+        for group in 0..<4 {
+            let q = 16 + group * 32, out = y + group * 64
+            let (scales, mins) = scalesAndMins(block + 4)
+            let scale1 = d * Float(byte(2 * group, of: scales)), min1 = dmin * Float(byte(2 * group, of: mins))
+            let scale2 = d * Float(byte(2 * group + 1, of: scales)), min2 = dmin * Float(byte(2 * group + 1, of: mins))
+            for l in 0..<32 {
+                let byte = block.load(fromByteOffset: q + l, as: UInt8.self)
+                out[l] = scale1 * Float(byte & 0x0F) - min1
+                out[32 + l] = scale2 * Float(byte >> 4) - min2
+            }
+        }
+    }
+
+    static func q6_K(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
+        let d = half(block, 208)
+        let byte = { (i: Int) in block.load(fromByteOffset: i, as: UInt8.self) }
+        for half128 in 0..<2 {
+            let ql = half128 * 64, qh = 128 + half128 * 32, sc = 192 + half128 * 8, out = y + half128 * 128
+            for l in 0..<32 {
+                let group = l / 16
+                let high = byte(qh + l)
+                let q1 = Int(byte(ql + l) & 0x0F | (high & 3) << 4) - 32
+                let q2 = Int(byte(ql + l + 32) & 0x0F | (high >> 2 & 3) << 4) - 32
+                let q3 = Int(byte(ql + l) >> 4 | (high >> 4 & 3) << 4) - 32
+                let q4 = Int(byte(ql + l + 32) >> 4 | (high >> 6 & 3) << 4) - 32
+                let scale = { (k: Int) in d * Float(block.load(fromByteOffset: sc + group + k, as: Int8.self)) }
+                out[l] = scale(0) * Float(q1)
+                out[l + 32] = scale(2) * Float(q2)
+                out[l + 64] = scale(4) * Float(q3)
+                out[l + 96] = scale(6) * Float(q4)
+            }
+        }
+    }
+}
+
+/// One weight row times one quantized activation row. The integer part of each block's product is exact (so
+/// its order does not matter), then scaled and summed in float, as llama.cpp's vec_dot kernels do.
+/// The loops are plain scalar code on purpose: LLVM vectorizes each block's loop into vpmovsxbw/vpmaddwd (and
+/// the bit unpacking into shifts and masks), where Swift's generic SIMD conversions were left as calls.
+enum IntegerDot {
+    @inline(__always)
+    static func row(_ format: QuantizedMatrix.Format, _ weights: UnsafeRawPointer, blocks: Int,
+                    _ values: UnsafePointer<Int16>, _ scales: UnsafePointer<Float>,
+                    _ groupSums: UnsafePointer<Int32>?) -> Float {
+        switch format {
+        case .q8_0: return q8_0(weights, blocks, values, scales)
+        case .q5_0: return q5_0(weights, blocks, values, scales)
+        case .q4_K: return q4_K(weights, blocks, values, scales, groupSums!)
+        case .q6_K: return q6_K(weights, blocks, values, scales)
+        }
+    }
+
+    /// The blocks' products summed in two running sums (even and odd blocks): with one, every block waits on
+    /// the previous block's float addition.
+    @inline(__always)
+    static func sumOfBlocks(_ blocks: Int, _ blockProduct: (Int) -> Float) -> Float {
+        var even: Float = 0, odd: Float = 0, b = 0
+        while b + 1 < blocks {
+            even += blockProduct(b)
+            odd += blockProduct(b + 1)
+            b += 2
+        }
+        if b < blocks { even += blockProduct(b) }
+        return even + odd
+    }
+
+    static func q8_0(_ w: UnsafeRawPointer, _ blocks: Int, _ a: UnsafePointer<Int16>, _ scales: UnsafePointer<Float>) -> Float {
+        sumOfBlocks(blocks) { q8_0Block(w, a, scales, $0) }
+    }
+
+    @inline(__always)
+    static func q8_0Block(_ w: UnsafeRawPointer, _ a: UnsafePointer<Int16>, _ scales: UnsafePointer<Float>, _ b: Int) -> Float {
+        let block = w + b * 34, x = a + b * 32
+        let q = (block + 2).assumingMemoryBound(to: Int8.self)
+        var s: Int32 = 0
+        for j in 0..<32 { s &+= Int32(q[j]) &* Int32(x[j]) }
+        return Float(s) * (BlockDecoding.half(block, 0) * scales[b])
+    }
+
+    static func q5_0(_ w: UnsafeRawPointer, _ blocks: Int, _ a: UnsafePointer<Int16>, _ scales: UnsafePointer<Float>) -> Float {
+        fifthBitBytes.withUnsafeBufferPointer { table in
+            sumOfBlocks(blocks) { q5_0Block(w, a, scales, $0, table.baseAddress!) }
+        }
+    }
+
+    /// For each byte value, its eight bits spread over eight bytes as 0 or 0x10 (bit k in byte k): a Q5_0 block's
+    /// 32 fifth bits become the 32 values' bit 4 in four lookups, where shifting by each value's index took
+    /// variable shifts and shuffles.
+    static let fifthBitBytes: [UInt64] = (0..<256).map { (bits: Int) -> UInt64 in
+        var word: UInt64 = 0
+        for k in 0..<8 where bits >> k & 1 == 1 { word |= 0x10 << UInt64(8 * k) }
+        return word
+    }
+
+    @inline(__always)
+    static func q5_0Block(_ w: UnsafeRawPointer, _ a: UnsafePointer<Int16>, _ scales: UnsafePointer<Float>, _ b: Int,
+                          _ table: UnsafePointer<UInt64>) -> Float {
+        let block = w + b * 22, x = a + b * 32
+        let bits = Int(block.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
+        var fifths = (table[bits & 0xFF], table[bits >> 8 & 0xFF], table[bits >> 16 & 0xFF], table[bits >> 24])
+        return withUnsafeBytes(of: &fifths) { fifth in
+            let q = (block + 6).assumingMemoryBound(to: UInt8.self)
+            var s: Int32 = 0
+            for j in 0..<16 {
+                let low = Int16(q[j] & 0x0F | fifth[j]), high = Int16(q[j] >> 4 | fifth[j + 16])
+                s &+= Int32(low &- 16) &* Int32(x[j]) &+ Int32(high &- 16) &* Int32(x[j + 16])
+            }
+            return Float(s) * (BlockDecoding.half(block, 0) * scales[b])
+        }
+    }
+
+    static func q4_K(_ w: UnsafeRawPointer, _ blocks: Int, _ a: UnsafePointer<Int16>, _ scales: UnsafePointer<Float>,
+                     _ groupSums: UnsafePointer<Int32>) -> Float {
+        var sum: Float = 0
+        for b in 0..<blocks {
+            let block = w + b * 144, x = a + b * 256, sums = groupSums + b * 8
+            var scaled: Int32 = 0, minimum: Int32 = 0
+            let (scales8, mins8) = BlockDecoding.scalesAndMins(block + 4)
+            for group in 0..<4 {
+                let q = (block + 16 + group * 32).assumingMemoryBound(to: UInt8.self), v = x + group * 64
+                var low: Int32 = 0, high: Int32 = 0
+                for l in 0..<32 {
+                    low &+= Int32(Int16(q[l] & 0x0F)) &* Int32(v[l])
+                    high &+= Int32(Int16(q[l] >> 4)) &* Int32(v[32 + l])
+                }
+                scaled &+= low &* BlockDecoding.byte(2 * group, of: scales8) &+ high &* BlockDecoding.byte(2 * group + 1, of: scales8)
+                minimum &+= BlockDecoding.byte(2 * group, of: mins8) &* sums[2 * group]
+                    &+ BlockDecoding.byte(2 * group + 1, of: mins8) &* sums[2 * group + 1]
+            }
+            sum += Float(scaled) * (BlockDecoding.half(block, 0) * scales[b])
+                - Float(minimum) * (BlockDecoding.half(block, 2) * scales[b])
+        }
+        return sum
+    }
+
+    static func q6_K(_ w: UnsafeRawPointer, _ blocks: Int, _ a: UnsafePointer<Int16>, _ scales: UnsafePointer<Float>) -> Float {
+        var sum: Float = 0
+        for b in 0..<blocks {
+            let block = w + b * 210, x = a + b * 256
+            var scaled: Int32 = 0
+            for half in 0..<2 {
+                let ql = (block + half * 64).assumingMemoryBound(to: UInt8.self)
+                let qh = (block + 128 + half * 32).assumingMemoryBound(to: UInt8.self)
+                let scale = (block + 192 + half * 8).assumingMemoryBound(to: Int8.self)
+                let v = x + half * 128
+                // Each 16 values have their own scale: runs k = 0..<4 of 32 values, each two halves of 16.
+                for part in 0..<2 {
+                    var s1: Int32 = 0, s2: Int32 = 0, s3: Int32 = 0, s4: Int32 = 0
+                    for l in (part * 16)..<(part * 16 + 16) {
+                        let h = qh[l]
+                        s1 &+= Int32(Int16(ql[l] & 0x0F | (h & 3) << 4) &- 32) &* Int32(v[l])
+                        s2 &+= Int32(Int16(ql[l + 32] & 0x0F | (h >> 2 & 3) << 4) &- 32) &* Int32(v[l + 32])
+                        s3 &+= Int32(Int16(ql[l] >> 4 | (h >> 4 & 3) << 4) &- 32) &* Int32(v[l + 64])
+                        s4 &+= Int32(Int16(ql[l + 32] >> 4 | (h >> 6 & 3) << 4) &- 32) &* Int32(v[l + 96])
+                    }
+                    scaled &+= s1 &* Int32(scale[part]) &+ s2 &* Int32(scale[2 + part])
+                        &+ s3 &* Int32(scale[4 + part]) &+ s4 &* Int32(scale[6 + part])
+                }
+            }
+            sum += Float(scaled) * (BlockDecoding.half(block, 208) * scales[b])
+        }
+        return sum
+    }
+}
