@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // System libraries from Debian, each a modulemap plus one shim header.
@@ -49,7 +50,7 @@ let package = Package(
         .target(name: "Features", dependencies: ["HarkNumerics", "CFFTW3"]),
         .target(name: "VAD", dependencies: ["HarkNumerics"]),
         .target(name: "Whisper", dependencies: ["Features", "HarkNumerics", "VAD", "CZlib"]),
-        .target(name: "LLM", dependencies: ["HarkNumerics"]),
+        .target(name: "LLM", dependencies: ["HarkNumerics", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "SLU", dependencies: ["Whisper", "LLM"]),
         .target(name: "Scoring", resources: [.copy("Resources/english.json")]),
         .target(name: "Bench", dependencies: ["SLU", "Audio", "Scoring", "HarkNumerics"]),

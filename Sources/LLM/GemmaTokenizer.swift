@@ -1,5 +1,6 @@
 // Gemma's SentencePiece-style vocabulary from the GGUF, tokenizing as llama.cpp's SPM tokenizer does.
 import Foundation
+import HeapModule
 
 public struct GemmaTokenizer: Sendable {
     public let tokens: [String]
@@ -115,22 +116,47 @@ public struct GemmaTokenizer: Sendable {
 
     /// SentencePiece BPE: start from characters, repeatedly merge the adjacent pair whose joined piece is in the
     /// vocabulary with the highest score (the leftmost on ties); characters outside the vocabulary become bytes.
+    /// Candidate pairs wait in a heap and symbols in a linked list, as in llama.cpp's SPM tokenizer: rescanning
+    /// every pair after each merge made a prompt of a few thousand characters cost a second.
     private func mergePieces(_ text: String) -> [Int] {
         var symbols = text.replacingOccurrences(of: " ", with: "\u{2581}").unicodeScalars.map { String($0) }
-        while symbols.count > 1 {
-            var best: (score: Float, index: Int)? = nil
-            for i in 0..<(symbols.count - 1) {
-                if let id = idsByToken[symbols[i] + symbols[i + 1]], scores[id] > (best?.score ?? -.infinity) {
-                    best = (scores[id], i)
-                }
-            }
-            guard let best else { break }
-            symbols[best.index] += symbols[best.index + 1]
-            symbols.remove(at: best.index + 1)
+        let count = symbols.count
+        // Neighbours in the list; a symbol merged into its left neighbour is left empty.
+        var next = Array(1...max(1, count)), previous = Array(-1..<max(0, count - 1))
+        var candidates = Heap<Bigram>()
+        func consider(_ left: Int, _ right: Int) {
+            guard left >= 0, right < count, let id = idsByToken[symbols[left] + symbols[right]] else { return }
+            candidates.insert(Bigram(score: scores[id], left: left, right: right,
+                                     length: symbols[left].utf8.count + symbols[right].utf8.count))
         }
+        for i in 0..<max(0, count - 1) { consider(i, i + 1) }
+        while let best = candidates.popMax() {
+            // Queued before one of its sides changed: no longer a pair of the current symbols. (Both sides are
+            // checked for emptiness: a left side merged away and a right side grown can keep the pair's length.)
+            guard next[best.left] == best.right, !symbols[best.left].isEmpty, !symbols[best.right].isEmpty,
+                  symbols[best.left].utf8.count + symbols[best.right].utf8.count == best.length else { continue }
+            symbols[best.left] += symbols[best.right]
+            symbols[best.right] = ""
+            next[best.left] = next[best.right]
+            if next[best.right] < count { previous[next[best.right]] = best.left }
+            consider(previous[best.left], best.left)
+            consider(best.left, next[best.left])
+        }
+        symbols.removeAll { $0.isEmpty }
         return symbols.flatMap { symbol -> [Int] in
             if let id = idsByToken[symbol] { return [id] }
             return symbol.utf8.map { byteTokens[Int($0)] }
         }
     }
+}
+
+/// A pair of adjacent symbols whose joined piece is a token: the highest score merges first, the leftmost on ties.
+private struct Bigram: Comparable {
+    let score: Float
+    let left: Int
+    let right: Int
+    /// The pair's bytes when queued, to recognize it once either side has grown.
+    let length: Int
+
+    static func < (a: Bigram, b: Bigram) -> Bool { a.score < b.score || (a.score == b.score && a.left > b.left) }
 }
