@@ -3,7 +3,7 @@
 llama.cpp (llama-cpp-python) on the same GGUF and thread count, in one run, median of repeats; then one topic
 classification as a whole process (load, prompt, label scores), wall time and peak RSS of each.
 Usage: bench_llm.py HARK GGUF [--threads 2] [--repeats 3]"""
-import argparse, datetime, json, os, re, statistics, subprocess, sys, time
+import argparse, datetime, json, re, statistics, subprocess, sys, time
 import numpy as np
 
 ap = argparse.ArgumentParser()
@@ -57,12 +57,12 @@ for text in (prompt, prompt):
 """, args.gguf, str(args.threads), decision["prompt"], json.dumps(labels)]
 
 def whole_process(command):
-    """Wall seconds and peak RSS (MiB) of one run, from wait4's resource usage of that child alone."""
+    """Wall seconds and peak RSS (MiB) of one run, measured by GNU time: a child forked from this process would
+    start with its resident pages (llama.cpp's model, loaded above) and report them as its own peak."""
     start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    assert status == 0, command
-    return time.perf_counter() - start, usage.ru_maxrss / 1024
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, check=True)
+    return time.perf_counter() - start, int(result.stderr.strip().splitlines()[-1]) / 1024
 
 hark_runs = [whole_process(hark_classify) for _ in range(args.repeats)]
 llama_runs = [whole_process(llama_classify) for _ in range(args.repeats)]

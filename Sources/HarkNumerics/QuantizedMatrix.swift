@@ -64,10 +64,7 @@ public struct QuantizedMatrix: @unchecked Sendable {
     public func row(_ r: Int) -> [Float] {
         precondition((0..<rows).contains(r))
         return [Float](unsafeUninitializedCapacity: columns) { out, initialized in
-            let row = base + r * rowBytes
-            for b in 0..<(columns / format.blockValues) {
-                format.decode(row + b * format.blockBytes, into: out.baseAddress! + b * format.blockValues)
-            }
+            decodeRows(r..<(r + 1), into: out.baseAddress!)
             initialized = columns
         }
     }
@@ -86,56 +83,89 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// y = x W^T for x [rows, columns] (row-major), y [rows, self.rows]; the activation rows are rounded as
     /// `roundedActivations` says in both paths.
     public func multiply(_ x: [Float], rows inputRows: Int, pool: ThreadPool) -> [Float] {
+        Self.multiply([self], x, rows: inputRows, pool: pool)[0]
+    }
+
+    /// x W^T for each of several matrices of the same input width (a layer's query, key and value): the
+    /// activation rows are quantized once per block size and all products share one hand-out of work to the
+    /// threads, since waking them costs about as much as a small product takes.
+    public static func multiply(_ matrices: [QuantizedMatrix], _ x: [Float], rows inputRows: Int,
+                                pool: ThreadPool) -> [[Float]] {
+        let columns = matrices[0].columns
+        precondition(matrices.allSatisfy { $0.columns == columns }, "products of one input need matrices of one width")
         precondition(x.count == inputRows * columns, "product: \(x.count) values are not \(inputRows) rows of \(columns)")
-        let outputs = rows
-        var y = [Float](repeating: 0, count: inputRows * outputs)
-        let activations = QuantizedActivations(x, block: format.blockValues)
+        var activations: [Int: QuantizedActivations] = [:]
+        for matrix in matrices where activations[matrix.format.blockValues] == nil {
+            activations[matrix.format.blockValues] = QuantizedActivations(x, block: matrix.format.blockValues)
+        }
+        // All outputs in one buffer, matrix i's [inputRows, rows] at offsets[i].
+        let offsets = matrices.indices.map { i in matrices[..<i].reduce(0) { $0 + inputRows * $1.rows } }
+        var y = [Float](repeating: 0, count: matrices.reduce(0) { $0 + inputRows * $1.rows })
         y.withUnsafeMutableBufferPointer { py in
             let output = py.baseAddress!
-            if inputRows <= Self.integerRowLimit {
-                activations.values.withUnsafeBufferPointer { values in
-                activations.scales.withUnsafeBufferPointer { scales in
-                activations.groupSums.withUnsafeBufferPointer { sums in
-                    let blocks = columns / format.blockValues
-                    let groups = columns / 32
-                    // About 100k multiply-adds per chunk, so that waking a thread pays for itself.
-                    pool.forEach(splitting: outputs, minimum: max(16, 100_000 / max(1, inputRows * columns))) { range, _ in
-                        for o in range {
-                            let weights = base + o * rowBytes
-                            for r in 0..<inputRows {
-                                output[r * outputs + o] = IntegerDot.row(
-                                    format, weights, blocks: blocks, values.baseAddress! + r * columns,
-                                    scales.baseAddress! + r * blocks, sums.baseAddress.map { $0 + r * groups })
-                            }
-                        }
+            if inputRows <= integerRowLimit {
+                // The matrices' rows one after the other; a chunk may span two matrices.
+                let firstRows = matrices.indices.map { i in matrices[..<i].reduce(0) { $0 + $1.rows } }
+                let total = matrices.reduce(0) { $0 + $1.rows }
+                // About 100k multiply-adds per chunk, so that waking a thread pays for itself.
+                pool.forEach(splitting: total, minimum: max(16, 100_000 / max(1, inputRows * columns))) { range, _ in
+                    for (i, matrix) in matrices.enumerated() {
+                        let lower = max(range.lowerBound, firstRows[i]), upper = min(range.upperBound, firstRows[i] + matrix.rows)
+                        guard lower < upper else { continue }
+                        matrix.integerProducts(activations[matrix.format.blockValues]!, rows: inputRows,
+                                               outputs: (lower - firstRows[i])..<(upper - firstRows[i]), into: output + offsets[i])
                     }
-                }
-                }
                 }
                 return
             }
-            let rounded = activations.dequantized()
-            rounded.withUnsafeBufferPointer { px in
-                pool.forEach(splitting: outputs, minimum: Self.tileRows, multiple: Self.tileRows) { range, _ in
-                    var tile = [Float](repeating: 0, count: Self.tileRows * columns)
-                    tile.withUnsafeMutableBufferPointer { pt in
-                        for first in stride(from: range.lowerBound, to: range.upperBound, by: Self.tileRows) {
-                            let count = min(Self.tileRows, range.upperBound - first)
-                            for r in 0..<count {
-                                let row = base + (first + r) * rowBytes
-                                for b in 0..<(columns / format.blockValues) {
-                                    format.decode(row + b * format.blockBytes,
-                                                  into: pt.baseAddress! + r * columns + b * format.blockValues)
-                                }
-                            }
-                            BLAS.gemm(px.baseAddress!, pt.baseAddress!, output + first, m: inputRows, n: count,
-                                      k: columns, transposeB: true, ldc: outputs)
-                        }
+            let rounded = activations.mapValues { $0.dequantized() }
+            let tiles = matrices.indices.flatMap { i in
+                stride(from: 0, to: matrices[i].rows, by: tileRows).map { (matrix: i, first: $0) }
+            }
+            var scratch = [Float](repeating: 0, count: pool.threads * tileRows * columns)
+            scratch.withUnsafeMutableBufferPointer { pt in
+                pool.forEach(chunks: tiles.count) { t, worker in
+                    let (i, first) = tiles[t], matrix = matrices[i]
+                    let tile = pt.baseAddress! + worker * tileRows * columns
+                    let count = min(tileRows, matrix.rows - first)
+                    matrix.decodeRows(first..<(first + count), into: tile)
+                    rounded[matrix.format.blockValues]!.withUnsafeBufferPointer { px in
+                        BLAS.gemm(px.baseAddress!, tile, output + offsets[i] + first, m: inputRows, n: count,
+                                  k: columns, transposeB: true, ldc: matrix.rows)
                     }
                 }
             }
         }
-        return y
+        return matrices.indices.map { i in Array(y[offsets[i]..<(offsets[i] + inputRows * matrices[i].rows)]) }
+    }
+
+    /// y[r, o] for o in `outputs` and every activation row r (y's rows are self.rows apart).
+    private func integerProducts(_ activations: QuantizedActivations, rows inputRows: Int, outputs: Range<Int>,
+                                 into y: UnsafeMutablePointer<Float>) {
+        let blocks = columns / format.blockValues, groups = columns / 32
+        activations.values.withUnsafeBufferPointer { values in
+        activations.scales.withUnsafeBufferPointer { scales in
+        activations.groupSums.withUnsafeBufferPointer { sums in
+            for o in outputs {
+                let weights = base + o * rowBytes
+                for r in 0..<inputRows {
+                    y[r * rows + o] = IntegerDot.row(format, weights, blocks: blocks, values.baseAddress! + r * columns,
+                                                     scales.baseAddress! + r * blocks, sums.baseAddress.map { $0 + r * groups })
+                }
+            }
+        }
+        }
+        }
+    }
+
+    /// Rows `range` dequantized into `out`, one after the other.
+    private func decodeRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        for (r, row) in range.enumerated() {
+            let weights = base + row * rowBytes
+            for b in 0..<(columns / format.blockValues) {
+                format.decode(weights + b * format.blockBytes, into: out + r * columns + b * format.blockValues)
+            }
+        }
     }
 
     /// Weight rows dequantized at a time for gemm: 64 rows of Gemma's widest input (2048) are 512 kB, an L2.
@@ -158,36 +188,55 @@ struct QuantizedActivations {
         precondition(block == 32 || block == 256)
         precondition(x.count % block == 0, "activations of \(x.count) values are not whole blocks of \(block)")
         self.block = block
-        values = [Int16](repeating: 0, count: x.count)
-        scales = [Float](repeating: 0, count: x.count / block)
-        groupSums = block == 256 ? [Int32](repeating: 0, count: x.count / 32) : []
-        for b in 0..<(x.count / block) {
-            let start = b * block
-            if block == 32 {
-                var amax: Float = 0
-                for j in start..<(start + 32) { amax = max(amax, abs(x[j])) }
-                scales[b] = HalfPrecision.rounded(amax / 127)
-                let inverse = amax != 0 ? 127 / amax : 0
-                for j in start..<(start + 32) { values[j] = Self.integer(x[j] * inverse) }
-            } else {
-                var amax: Float = 0, signedMax: Float = 0
-                for j in start..<(start + 256) where abs(x[j]) > amax { amax = abs(x[j]); signedMax = x[j] }
-                guard amax != 0 else { continue }
-                let inverseScale = -127 / signedMax
-                scales[b] = 1 / inverseScale
-                for j in start..<(start + 256) { values[j] = Self.integer(inverseScale * x[j]) }
-                for g in 0..<8 {
-                    var sum: Int32 = 0
-                    for j in (start + g * 32)..<(start + g * 32 + 32) { sum += Int32(values[j]) }
-                    groupSums[b * 8 + g] = sum
+        var values = [Int16](repeating: 0, count: x.count)
+        var scales = [Float](repeating: 0, count: x.count / block)
+        var groupSums = [Int32](repeating: 0, count: block == 256 ? x.count / 32 : 0)
+        x.withUnsafeBufferPointer { x in
+        values.withUnsafeMutableBufferPointer { values in
+        scales.withUnsafeMutableBufferPointer { scales in
+        groupSums.withUnsafeMutableBufferPointer { groupSums in
+            for b in 0..<(x.count / block) {
+                let row = x.baseAddress! + b * block, out = values.baseAddress! + b * block
+                if block == 32 {
+                    var amax: Float = 0
+                    for j in 0..<32 { amax = max(amax, abs(row[j])) }
+                    scales[b] = HalfPrecision.rounded(amax / 127)
+                    let inverse = amax != 0 ? 127 / amax : 0
+                    for j in 0..<32 { out[j] = Self.integer(row[j] * inverse) }
+                } else {
+                    var amax: Float = 0, signedMax: Float = 0
+                    for j in 0..<256 where abs(row[j]) > amax { amax = abs(row[j]); signedMax = row[j] }
+                    guard amax != 0 else { continue }
+                    let inverseScale = -127 / signedMax
+                    scales[b] = 1 / inverseScale
+                    for j in 0..<256 { out[j] = Self.integer(inverseScale * row[j]) }
+                    for g in 0..<8 {
+                        var sum: Int32 = 0
+                        for j in (g * 32)..<(g * 32 + 32) { sum &+= Int32(out[j]) }
+                        groupSums[b * 8 + g] = sum
+                    }
                 }
             }
         }
+        }
+        }
+        }
+        self.values = values
+        self.scales = scales
+        self.groupSums = groupSums
     }
 
     /// scale * value for every value: the activation as llama.cpp's product sees it.
     func dequantized() -> [Float] {
-        values.indices.map { scales[$0 / block] * Float(values[$0]) }
+        [Float](unsafeUninitializedCapacity: values.count) { out, initialized in
+            values.withUnsafeBufferPointer { values in
+                for b in 0..<scales.count {
+                    let scale = scales[b]
+                    for j in (b * block)..<((b + 1) * block) { out[j] = scale * Float(values[j]) }
+                }
+            }
+            initialized = values.count
+        }
     }
 
     /// v (within -127...127 by the choice of scale) rounded to nearest even, capped at 127 as llama.cpp's Q8_K

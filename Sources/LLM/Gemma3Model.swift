@@ -94,6 +94,17 @@ struct StoredLinear {
         }
     }
 
+    /// The products of several weights with one input: on quantized blocks, in one hand-out of work to the threads.
+    static func apply(_ linears: [StoredLinear], to x: Tensor) -> [Tensor] {
+        let matrices = linears.compactMap { linear -> QuantizedMatrix? in
+            if case let .blocks(matrix) = linear.weight { return matrix } else { return nil }
+        }
+        guard matrices.count == linears.count, let pool = linears.first?.pool else { return linears.map { $0(x) } }
+        return zip(matrices, QuantizedMatrix.multiply(matrices, x.data, rows: x.rows, pool: pool)).map { matrix, y in
+            Tensor(shape: [x.rows, matrix.rows], data: y)
+        }
+    }
+
     /// Row r of the weight as Float (a token's embedding).
     func row(_ r: Int) -> [Float] {
         switch weight {
@@ -194,9 +205,8 @@ public final class Gemma3Model {
         Vector.scale(&x.data, by: Float(c.width).squareRoot())
         for (l, layer) in layers.enumerated() {
             let h = rmsNorm(x, layer.attentionNorm)
-            var q = layer.query(h).data
-            var k = layer.key(h).data
-            var v = layer.value(h).data
+            let projections = StoredLinear.apply([layer.query, layer.key, layer.value], to: h)
+            var q = projections[0].data, k = projections[1].data, v = projections[2].data
             Vector.rmsNormRows(&q, width: c.headDim, weight: layer.queryNorm, eps: c.rmsEpsilon)
             Vector.rmsNormRows(&k, width: c.headDim, weight: layer.keyNorm, eps: c.rmsEpsilon)
             let base = c.isGlobal(l) ? c.globalRopeBase : c.localRopeBase
@@ -218,8 +228,9 @@ public final class Gemma3Model {
             x.add(rmsNorm(attended, layer.postAttentionNorm))
 
             let f = rmsNorm(x, layer.feedForwardNorm)
-            var gate = layer.gate(f)
-            let up = layer.up(f)
+            let gateAndUp = StoredLinear.apply([layer.gate, layer.up], to: f)
+            var gate = gateAndUp[0]
+            let up = gateAndUp[1]
             ActivationRounding.geluTanhHalfTable(&gate.data)
             for i in gate.data.indices { gate.data[i] *= up.data[i] }
             x.add(rmsNorm(layer.down(gate), layer.postFeedForwardNorm))

@@ -67,6 +67,32 @@ final class QuantizedMatrixTests: XCTestCase {
         }
     }
 
+    /// Several matrices with one input (mixed block sizes, so two activation roundings) give what each gives alone,
+    /// on both paths, whichever rows a thread's chunk spans.
+    func testProductsOfSeveralMatricesEqualEachAlone() {
+        final class Owner {}
+        let columns = 512, sizes: [(QuantizedMatrix.Format, Int)] = [(.q5_0, 37), (.q4_K, 70), (.q8_0, 5), (.q6_K, 129)]
+        let storage = sizes.enumerated().map { randomBlocks($1.0, rows: $1.1, columns: columns, seed: UInt64(20 + $0)) }
+        var pointers: [UnsafeMutableRawPointer] = []
+        defer { pointers.forEach { $0.deallocate() } }
+        let matrices = zip(sizes, storage).map { size, bytes in
+            let copy = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
+            copy.copyMemory(from: bytes, byteCount: bytes.count)
+            pointers.append(copy)
+            return QuantizedMatrix(format: size.0, rows: size.1, columns: columns, bytes: copy, owner: Owner())
+        }
+        for rows in [1, 3, QuantizedMatrix.integerRowLimit + 2] {
+            let x = values(rows * columns, seed: 40 + UInt64(rows))
+            for threads in [1, 3] {
+                let pool = ThreadPool(threads: threads)
+                let together = QuantizedMatrix.multiply(matrices, x, rows: rows, pool: pool)
+                for (matrix, product) in zip(matrices, together) {
+                    XCTAssertEqual(product, matrix.multiply(x, rows: rows, pool: pool), "\(matrix.format), rows \(rows), threads \(threads)")
+                }
+            }
+        }
+    }
+
     /// The activation rounding itself: Q8_0's scale is max|x| / 127 rounded to half (the values are rounded with
     /// the unrounded scale, so they land within half a step plus 127 times the scale's half-precision rounding,
     /// 2^-11 of it), Q8_K's -127 over the value of largest magnitude (within half a step); at most 127 steps from 0.
