@@ -4,7 +4,6 @@ import Foundation
 import Logging
 import SLU
 import Server
-import Whisper
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,11 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "hark-serve") { StreamLogHandler.standardError(label: $0) }
         let pool = threads.pool()
-        let whisperModel = try whisper.load(pool: pool)
-        var requestDefaults = DecodingOptions()
-        requestDefaults.language = whisper.forcedLanguage
-        try Transcriber(model: whisperModel).check(requestDefaults)
-        let models = ServedModels(whisper: whisperModel, scorer: noLLM ? nil : try await llm.scorer(pool: pool))
+        let models = ServedModels(whisper: try whisper.load(pool: pool), scorer: noLLM ? nil : try await llm.scorer(pool: pool))
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port

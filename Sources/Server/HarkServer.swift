@@ -79,6 +79,8 @@ public struct HarkServer: Sendable {
         self.configuration = configuration
         self.models = models
         self.logger = logger
+        // A default language the model does not know stops the server at start, not each request.
+        try Self.check(language: configuration.language, model: models.whisper)
         workers = Workers(count: configuration.workers, queueLimit: configuration.queue, timeout: configuration.timeout)
         uploads = try UploadFolder()
     }
@@ -158,12 +160,17 @@ public struct HarkServer: Sendable {
     func language(_ asked: String?) throws -> String? {
         var resolved = configuration.language
         if let asked = asked?.trimmingCharacters(in: .whitespaces).lowercased(), !asked.isEmpty { resolved = asked == "auto" ? nil : asked }
-        var check = DecodingOptions()
-        check.language = resolved
-        do { try Transcriber(model: models.whisper).check(check) } catch {
+        do { try Self.check(language: resolved, model: models.whisper) } catch {
             throw APIError.badRequest("\(error)", param: "language", code: "unsupported_language")
         }
         return resolved
+    }
+
+    /// Throws the transcriber's one-line error when `model` cannot decode `language` (nil: detect).
+    static func check(language: String?, model: WhisperModel) throws {
+        var options = DecodingOptions()
+        options.language = language
+        try Transcriber(model: model).check(options)
     }
 
     /// Checks a request's model name: the served one, or OpenAI's "whisper-1" (the name clients send by default).

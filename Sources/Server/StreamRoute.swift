@@ -14,7 +14,8 @@ import Whisper
 /// 429 behind it), so every /v1/stream request is upgraded and a refusal is an error event and a close code.
 final class StreamTicket: @unchecked Sendable {
     enum Decision {
-        case admitted(StreamParameters, Admission)
+        /// The parameters, the audio source built from them and the resolved language (nil: detect).
+        case admitted(StreamParameters, PushedAudio, language: String?, Admission)
         case refused(APIError, closeCode: WebSocketErrorCode)
     }
 
@@ -141,16 +142,16 @@ extension HarkServer {
         if let key = configuration.apiKey, !BearerKey<StreamContext>.authorized(request, key: key) {
             return .refused(.unauthorized(), closeCode: .policyViolation)
         }
-        let parameters: StreamParameters
+        let parameters: StreamParameters, audio: PushedAudio, language: String?
         do {
             parameters = try StreamParameters(request)
-            _ = try PushedAudio(parameters)
-            _ = try language(parameters.language)
+            audio = try PushedAudio(parameters)
+            language = try self.language(parameters.language)
         } catch {
             return .refused(error as? APIError ?? .badRequest("\(error)"), closeCode: .policyViolation)
         }
         guard workers.admission.tryEnter() else { return .refused(.busy(retryAfterSeconds: 5), closeCode: .unknown(1013)) }
-        return .admitted(parameters, workers.admission)
+        return .admitted(parameters, audio, language: language, workers.admission)
     }
 
     /// Binary frames are PCM; an empty binary frame ends the audio (the last text is decoded and sent, then the
@@ -158,10 +159,10 @@ extension HarkServer {
     /// hears the rest). A text frame ends the audio as well, then an error event is sent and the socket closed with 1003.
     func stream(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
                 context: WebSocketRouterContext<StreamContext>) async throws {
-        let parameters: StreamParameters, admission: Admission
+        let parameters: StreamParameters, audio: PushedAudio, language: String?, admission: Admission
         switch context.requestContext.ticket.take() {
-        case let .admitted(admitted, slot)?:
-            (parameters, admission) = (admitted, slot)
+        case let .admitted(admitted, source, resolved, slot)?:
+            (parameters, audio, language, admission) = (admitted, source, resolved, slot)
         case let .refused(error, closeCode)?:
             try? await outbound.write(.text(Self.errorEvent(error)))
             try? await outbound.close(closeCode, reason: error.code)
@@ -170,8 +171,7 @@ extension HarkServer {
             return
         }
         defer { admission.leave() }
-        let audio = try PushedAudio(parameters)
-        let decoder = WhisperUtteranceDecoder(model: models.whisper, language: try language(parameters.language), shortEncoderWindows: true)
+        let decoder = WhisperUtteranceDecoder(model: models.whisper, language: language, shortEncoderWindows: true)
         let (events, continuation) = AsyncStream<String>.makeStream()
         let metrics = self.metrics
         // The decoding loop blocks its thread (waiting for audio, decoding), so it runs on a worker thread.
