@@ -69,19 +69,14 @@ public struct QuantizedMatrix: @unchecked Sendable {
         }
     }
 
-    /// The activation rows as the products see them: each row quantized to 8 bits in blocks as llama.cpp does
-    /// before a product with a weight of this format (Q8_0 for 32-value blocks, Q8_K for 256), then dequantized.
-    public func roundedActivations(_ x: [Float]) -> [Float] {
-        QuantizedActivations(x, block: format.blockValues).dequantized()
-    }
-
     /// Up to this many rows, products are integer dot products on the blocks (each weight row read once per
     /// activation row: decoding steps, the reads of memory are what costs); more rows go through float32 tiles
     /// and gemm, which reuses each dequantized tile for all of them.
     public static let integerRowLimit = 8
 
-    /// y = x W^T for x [rows, columns] (row-major), y [rows, self.rows]; the activation rows are rounded as
-    /// `roundedActivations` says in both paths.
+    /// y = x W^T for x [rows, columns] (row-major), y [rows, self.rows]. In both paths the activation rows are
+    /// first quantized to 8 bits in blocks as llama.cpp does before a product with a weight of this format (Q8_0
+    /// for 32-value blocks, Q8_K for 256).
     public func multiply(_ x: [Float], rows inputRows: Int, pool: ThreadPool) -> [Float] {
         Self.multiply([self], x, rows: inputRows, pool: pool)[0]
     }

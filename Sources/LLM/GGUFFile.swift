@@ -62,14 +62,14 @@ public final class GGUFFile {
     /// The largest `general.alignment` accepted (llama.cpp writes 32).
     static let maximumAlignment = 1 << 20
     /// The whole file, mapped: tensors are read where they lie.
-    private let mapped: MappedFile
+    private let mapping: MappedFile
     private let tensorIndex: [String: Int]
 
     public init(url: URL) throws {
         path = url.path
-        guard let file = MappedFile(path: url.path) else { throw LLMError.cannotRead(path: url.path) }
-        self.mapped = file
-        let mapped = file.data
+        guard let mapping = MappedFile(path: url.path) else { throw LLMError.cannotRead(path: url.path) }
+        self.mapping = mapping
+        let mapped = mapping.data
         var reader = GGUFReader(data: mapped, path: url.path)
         guard mapped.count >= 4, mapped.prefix(4) == Data("GGUF".utf8) else { throw LLMError.notGGUF(path: url.path) }
         reader.offset = 4
@@ -160,7 +160,7 @@ public final class GGUFFile {
         let rowBytes = rowValues / info.type.blockValues * info.type.blockBytes
         let range = rows ?? 0..<(info.elementCount / rowValues)
         let start = info.offset + range.lowerBound * rowBytes
-        let slice = UnsafeRawBufferPointer(rebasing: mapped.bytes[start..<(start + range.count * rowBytes)])
+        let slice = UnsafeRawBufferPointer(rebasing: mapping.bytes[start..<(start + range.count * rowBytes)])
         return QuantizedBlocks.dequantize(slice, type: info.type, count: range.count * rowValues)
     }
 
@@ -168,7 +168,7 @@ public final class GGUFFile {
     public func matrix(_ info: GGUFTensorInfo) -> QuantizedMatrix? {
         guard let format = info.type.blockFormat, info.dimensions.count == 2 else { return nil }
         return QuantizedMatrix(format: format, rows: info.dimensions[1], columns: info.dimensions[0],
-                               bytes: mapped.bytes.baseAddress! + info.offset, owner: mapped)
+                               bytes: mapping.bytes.baseAddress! + info.offset, owner: mapping)
     }
 
     public func int(_ key: String) throws -> Int {

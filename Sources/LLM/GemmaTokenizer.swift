@@ -121,15 +121,16 @@ public struct GemmaTokenizer: Sendable {
     private func mergePieces(_ text: String) -> [Int] {
         var symbols = text.replacingOccurrences(of: " ", with: "\u{2581}").unicodeScalars.map { String($0) }
         let count = symbols.count
+        guard count > 0 else { return [] }
         // Neighbours in the list; a symbol merged into its left neighbour is left empty.
-        var next = Array(1...max(1, count)), previous = Array(-1..<max(0, count - 1))
+        var next = Array(1...count), previous = Array(-1..<(count - 1))
         var candidates = Heap<Bigram>()
         func consider(_ left: Int, _ right: Int) {
             guard left >= 0, right < count, let id = idsByToken[symbols[left] + symbols[right]] else { return }
             candidates.insert(Bigram(score: scores[id], left: left, right: right,
                                      length: symbols[left].utf8.count + symbols[right].utf8.count))
         }
-        for i in 0..<max(0, count - 1) { consider(i, i + 1) }
+        for i in 0..<(count - 1) { consider(i, i + 1) }
         while let best = candidates.popMax() {
             // Queued before one of its sides changed: no longer a pair of the current symbols. (Both sides are
             // checked for emptiness: a left side merged away and a right side grown can keep the pair's length.)

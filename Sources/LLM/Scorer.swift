@@ -32,13 +32,14 @@ public final class Scorer {
         var predictors = promptHidden.rows((promptTokens.count - 1)..<promptTokens.count)
         predictors.append(rows: model.forward(branches: encoded.map { Array($0.dropLast()) }, after: promptCache))
         let logits = model.logits(predictors)
+        // The prompt's last row predicts every continuation's first token: its log-softmax is taken once.
+        let afterPrompt = Vector.logSoftmax(Array(logits.row(0)))
         var firstOwnRow = 1
         return encoded.map { tokens in
             guard !tokens.isEmpty else { return ContinuationLogProbability(logProbability: 0, tokenCount: 0) }
-            var sum = 0.0
-            for (i, token) in tokens.enumerated() {
-                let row = i == 0 ? 0 : firstOwnRow + i - 1
-                sum += Double(Vector.logSoftmax(Array(logits.row(row)))[token])
+            var sum = Double(afterPrompt[tokens[0]])
+            for (i, token) in tokens.enumerated().dropFirst() {
+                sum += Double(Vector.logSoftmax(Array(logits.row(firstOwnRow + i - 1)))[token])
             }
             firstOwnRow += tokens.count - 1
             return ContinuationLogProbability(logProbability: sum, tokenCount: tokens.count)

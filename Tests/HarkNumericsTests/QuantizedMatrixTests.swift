@@ -45,7 +45,7 @@ final class QuantizedMatrixTests: XCTestCase {
                 let weights = (0..<outputs).map { matrix.row($0) }
                 for rows in [1, 2, 5, QuantizedMatrix.integerRowLimit, 13] {
                     let x = values(rows * columns, seed: UInt64(rows))
-                    let rounded = matrix.roundedActivations(x)
+                    let rounded = QuantizedActivations(x, block: format.blockValues).dequantized()
                     for threads in [1, 3] {
                         let y = matrix.multiply(x, rows: rows, pool: ThreadPool(threads: threads))
                         var worst = 0.0
