@@ -123,17 +123,29 @@ public enum Attention {
     }
 }
 
+/// Keys and values packed once for the attention of many decoding steps, whichever element type holds them (a
+/// model picks it at load time from its compute type).
+public protocol PackedAttention: Sendable {
+    var positions: Int { get }
+    /// softmax(q_h K_h^T * scale) V_h for every head h; q is [queries, heads * headDim], so is the result.
+    func attend(_ q: [Float], queries: Int, scale: Float, pool: ThreadPool) -> [Float]
+    /// q_h K_h^T * scale of one head, [queries, positions] (before the softmax).
+    func scores(_ q: [Float], queries: Int, head: Int, scale: Float) -> [Float]
+}
+
 /// Keys and values that many decoding steps attend to (the encoder output seen through a decoder layer), packed
 /// once per head so that each step's scores and weighted sums are two panel products: the keys and values are
-/// read front to back once per step for all its queries (beams), instead of strided per query.
-public struct PackedKeysValues: Sendable {
+/// read front to back once per step for all its queries (beams), instead of strided per query. Every step reads
+/// all of them (for Whisper base, 1500 positions x 512 x 2 per layer), so float16 halves the bytes a step moves
+/// after the weights'.
+public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
     public let positions: Int
     public let heads: Int
     public let headDim: Int
     /// Per head, its keys [positions, headDim].
-    let keys: [PanelMatrix<Float>]
+    let keys: [PanelMatrix<Element>]
     /// Per head, its values transposed [headDim, positions].
-    let valuesTransposed: [PanelMatrix<Float>]
+    let valuesTransposed: [PanelMatrix<Element>]
 
     /// keys and values are [positions, heads * headDim], head h in columns h * headDim..<(h + 1) * headDim.
     public init(keys: [Float], values: [Float], positions: Int, heads: Int, headDim: Int, pool: ThreadPool) {
@@ -142,7 +154,7 @@ public struct PackedKeysValues: Sendable {
         self.positions = positions
         self.heads = heads
         self.headDim = headDim
-        var packed = [PanelMatrix<Float>?](repeating: nil, count: 2 * heads)
+        var packed = [PanelMatrix<Element>?](repeating: nil, count: 2 * heads)
         keys.withUnsafeBufferPointer { k in
             values.withUnsafeBufferPointer { v in
                 packed.withUnsafeMutableBufferPointer { out in

@@ -1,5 +1,5 @@
-// Matrices packed once for products x W^T over a few rows: float16 weights as the model files store them, int8
-// weights with a scale per row, and float32 attention keys and values.
+// Matrices packed once for products x W^T: float16 weights as the model files store them, int8
+// weights with a scale per row, and attention keys and values (float16, or float32 for the float32 compute type).
 
 /// An element a panel can hold: widened to float32 eight at a time inside the product's loop.
 public protocol PanelElement: Sendable {
@@ -92,58 +92,17 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
     @_specialize(where Element == Int8)
     public func row(_ r: Int) -> [Float] { (0..<columns).map { self[r, $0] } }
 
-    /// The matrix transposed, [columns, rows] row-major float32, for OpenBLAS's products over many rows: a panel's
-    /// column is 16 adjacent values in both layouts, so widening is a straight copy.
-    @_specialize(where Element == Float16)
-    @_specialize(where Element == Float)
-    @_specialize(where Element == Int8)
-    public func transposedFloats() -> [Float] {
-        let factors = scales ?? [Float](repeating: 1, count: panelCount * 16)
-        return [Float](unsafeUninitializedCapacity: rows * columns) { out, initialized in
-            panels.withUnsafeBufferPointer { p in
-                for panel in 0..<panelCount {
-                    let firstRow = panel * 16, valid = min(16, rows - firstRow)
-                    let low = factors.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4 * firstRow, as: SIMD8<Float>.self) }
-                    let high = factors.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4 * (firstRow + 8), as: SIMD8<Float>.self) }
-                    for c in 0..<columns {
-                        let source = p.baseAddress! + (panel * columns + c) * 16, target = out.baseAddress! + c * rows + firstRow
-                        if valid == 16 {
-                            UnsafeMutableRawPointer(target).storeBytes(of: Element.widenEight(UnsafeRawPointer(source)) * low,
-                                                                       as: SIMD8<Float>.self)
-                            UnsafeMutableRawPointer(target + 8).storeBytes(of: Element.widenEight(UnsafeRawPointer(source + 8)) * high,
-                                                                           as: SIMD8<Float>.self)
-                        } else {
-                            for k in 0..<valid { target[k] = source[k].float * factors[firstRow + k] }
-                        }
-                    }
-                }
-            }
-            initialized = rows * columns
-        }
-    }
-
     /// The whole matrix as row-major float32.
-    public func floats() -> [Float] {
-        let transposed = transposedFloats()
-        var out = [Float](repeating: 0, count: rows * columns)
-        for r in 0..<rows {
-            for c in 0..<columns { out[r * columns + c] = transposed[c * rows + r] }
-        }
-        return out
-    }
+    public func floats() -> [Float] { (0..<rows).flatMap { row($0) } }
 
-    /// x W^T + bias for every row of x [n, columns]: [n, rows], spread over the pool.
-    /// Few rows (decoding steps, beams) go through `Kernels.panelProduct`, which reads each element once per six
-    /// input rows; many rows (the encoder) widen the matrix to float32 (transposed) and use OpenBLAS, whose
-    /// blocked kernel is faster there and whose widening costs 1/n of the product.
+    /// x W^T + bias for every row of x [n, columns]: [n, rows], spread over the pool, through
+    /// `Kernels.panelProduct` for any row count: for decoding steps it reads each element once per six input rows,
+    /// and over hundreds of rows (prompts, the encoder's 1500) a panel stays in the cache while every row group
+    /// passes it (against OpenBLAS on the widened matrix: as fast at 1500 rows, 1.5-3x faster at 49-227).
     public func product(_ x: Tensor, bias: [Float]? = nil, pool: ThreadPool) -> Tensor {
         precondition(x.columns == columns, "product: input has \(x.columns) features, the matrix expects \(columns)")
         if let bias { precondition(bias.count == rows, "product: bias has \(bias.count) values, expected \(rows)") }
         let n = x.rows
-        if n > PanelMatrix.kernelRowLimit {
-            return BLAS.linear(x, weight: Tensor(shape: [columns, rows], data: transposedFloats()), bias: bias, pool: pool,
-                               weightIsTransposed: true)
-        }
         var out = [Float](repeating: 0, count: n * rows)
         // Chunks of panels big enough (about 100k multiply-adds) that waking a thread pays for itself.
         let minimumPanels = max(1, 100_000 / max(1, n * columns * 16))
@@ -173,9 +132,6 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
             }
         }
     }
-
-    /// Above this many input rows a product widens the matrix and calls OpenBLAS.
-    static var kernelRowLimit: Int { 48 }
 }
 
 public typealias HalfMatrix = PanelMatrix<Float16>

@@ -26,7 +26,7 @@ public struct DecoderCache {
 
 /// The encoder output seen through each layer's cross-attention projections, computed once per window.
 struct CrossMemory {
-    let layers: [PackedKeysValues]
+    let layers: [any PackedAttention]
     let positions: Int
 }
 
@@ -44,6 +44,8 @@ struct Decoder {
     let finalNorm: LayerNorm
     let width: Int
     let heads: Int
+    /// Cross-attention keys and values kept in float16 (all but the float32 compute type).
+    let halfPrecisionMemory: Bool
     let pool: ThreadPool
 
     init(_ file: LayerLoader, vocabularySize: Int, width: Int, heads: Int, layerCount: Int) throws {
@@ -57,6 +59,7 @@ struct Decoder {
         finalNorm = try LayerNorm(file, "decoder/layer_norm", width: width)
         self.width = width
         self.heads = heads
+        halfPrecisionMemory = file.computeType != .float32
         pool = file.pool
     }
 
@@ -68,8 +71,11 @@ struct Decoder {
     func memory(_ encoded: Tensor) -> CrossMemory {
         CrossMemory(layers: layers.map { layer in
             let (keys, values) = layer.crossAttention.memory(encoded)
-            return PackedKeysValues(keys: keys, values: values, positions: encoded.rows, heads: heads, headDim: width / heads,
-                                    pool: pool)
+            return halfPrecisionMemory
+                ? PackedKeysValues<Float16>(keys: keys, values: values, positions: encoded.rows, heads: heads,
+                                            headDim: width / heads, pool: pool)
+                : PackedKeysValues<Float>(keys: keys, values: values, positions: encoded.rows, heads: heads,
+                                          headDim: width / heads, pool: pool)
         }, positions: encoded.rows)
     }
 
