@@ -58,15 +58,12 @@ public enum BLAS {
     }
 
     /// y = x W^T + bias for every row of x: the linear layer of a transformer.
-    /// x is (rows x inFeatures), weight is (outFeatures x inFeatures) as PyTorch and CTranslate2 store it, or
-    /// (inFeatures x outFeatures) when `weightIsTransposed`.
+    /// x is (rows x inFeatures), weight is (outFeatures x inFeatures) as PyTorch and CTranslate2 store it.
     /// Many rows are split across the pool by rows; a few (decoding steps) by output features, each thread
     /// multiplying its own slice of the weight.
-    public static func linear(_ x: Tensor, weight: Tensor, bias: [Float]? = nil, pool: ThreadPool,
-                              weightIsTransposed: Bool = false) -> Tensor {
+    public static func linear(_ x: Tensor, weight: Tensor, bias: [Float]? = nil, pool: ThreadPool) -> Tensor {
         let rows = x.rows, inFeatures = x.columns
-        let outFeatures = weightIsTransposed ? weight.columns : weight.shape[0]
-        let weightInFeatures = weightIsTransposed ? weight.shape[0] : weight.columns
+        let outFeatures = weight.shape[0], weightInFeatures = weight.columns
         precondition(weightInFeatures == inFeatures, "linear: input has \(inFeatures) features, weight expects \(weightInFeatures)")
         var out = [Float](repeating: 0, count: rows * outFeatures)
         if let bias {
@@ -81,24 +78,21 @@ public enum BLAS {
                     if rows >= 16 * pool.threads {
                         pool.forEach(splitting: rows, minimum: 16) { range, _ in
                             gemm(input + range.lowerBound * inFeatures, w, output + range.lowerBound * outFeatures,
-                                 m: range.count, n: outFeatures, k: inFeatures, transposeB: !weightIsTransposed, beta: beta)
+                                 m: range.count, n: outFeatures, k: inFeatures, transposeB: true, beta: beta)
                         }
                         return
                     }
                     // About 100k multiply-adds per chunk, so that waking a thread pays for itself.
                     let minimum = max(16, 100_000 / max(1, rows * inFeatures))
                     pool.forEach(splitting: outFeatures, minimum: minimum, multiple: 16) { range, _ in
-                        let slice = weightIsTransposed ? w + range.lowerBound : w + range.lowerBound * inFeatures
-                        let leading = weightIsTransposed ? outFeatures : inFeatures
+                        let slice = w + range.lowerBound * inFeatures
                         if rows == 1 {
                             // One vector never goes through gemm, which would pack (copy) the weight first.
-                            gemv(slice, input, output + range.lowerBound,
-                                 rows: weightIsTransposed ? inFeatures : range.count,
-                                 columns: weightIsTransposed ? range.count : inFeatures,
-                                 transpose: weightIsTransposed, beta: beta, lda: leading)
+                            gemv(slice, input, output + range.lowerBound, rows: range.count, columns: inFeatures,
+                                 transpose: false, beta: beta, lda: inFeatures)
                         } else {
                             gemm(input, slice, output + range.lowerBound, m: rows, n: range.count, k: inFeatures,
-                                 transposeB: !weightIsTransposed, beta: beta, ldb: leading, ldc: outFeatures)
+                                 transposeB: true, beta: beta, ldb: inFeatures, ldc: outFeatures)
                         }
                     }
                 }
