@@ -44,8 +44,8 @@ struct Decoder {
     let finalNorm: LayerNorm
     let width: Int
     let heads: Int
-    /// Cross-attention keys and values kept in float16 (all but the float32 compute type).
-    let halfPrecisionMemory: Bool
+    /// What cross-attention keys and values are kept in: float16, except for the float32 compute type.
+    let memoryElement: any PanelElement.Type
     let pool: ThreadPool
 
     init(_ file: LayerLoader, vocabularySize: Int, width: Int, heads: Int, layerCount: Int) throws {
@@ -59,7 +59,7 @@ struct Decoder {
         finalNorm = try LayerNorm(file, "decoder/layer_norm", width: width)
         self.width = width
         self.heads = heads
-        halfPrecisionMemory = file.computeType != .float32
+        memoryElement = file.computeType == .float32 ? Float.self : Float16.self
         pool = file.pool
     }
 
@@ -71,12 +71,14 @@ struct Decoder {
     func memory(_ encoded: Tensor) -> CrossMemory {
         CrossMemory(layers: layers.map { layer in
             let (keys, values) = layer.crossAttention.memory(encoded)
-            return halfPrecisionMemory
-                ? PackedKeysValues<Float16>(keys: keys, values: values, positions: encoded.rows, heads: heads,
-                                            headDim: width / heads, pool: pool)
-                : PackedKeysValues<Float>(keys: keys, values: values, positions: encoded.rows, heads: heads,
-                                          headDim: width / heads, pool: pool)
+            return packed(keys, values, positions: encoded.rows, as: memoryElement)
         }, positions: encoded.rows)
+    }
+
+    private func packed<Element: PanelElement>(_ keys: [Float], _ values: [Float], positions: Int,
+                                               as _: Element.Type) -> any PackedAttention {
+        PackedKeysValues<Element>(keys: keys, values: values, positions: positions, heads: heads, headDim: width / heads,
+                                  pool: pool)
     }
 
     /// Runs `tokens[b]` (the same count for every sequence b) after each sequence's cache, extending the caches.
