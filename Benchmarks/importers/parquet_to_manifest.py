@@ -8,13 +8,23 @@ DATASET_ROOT holds data/<lang>/<split>-*.parquet as the datasets publish them. W
 DIR/audio/<lang>/<file>.flac. SIB-Fleurs: one topic item per recording (a sentence has several speakers), with the
 reference text and the dataset's whisper-large-v3 transcript of that recording as dataset_asr. Belebele-Fleurs: one
 mcq item per question, its audio the passage's recordings in order, dataset_asr their transcripts joined.
-Needs pyarrow and soundfile (for this tool only; hark reads the manifest and FLAC itself).
+Reads each parquet file a few rows at a time (only the columns it uses), so memory follows one row group, not the
+shard's size or the number of languages. Needs pyarrow and soundfile (for this tool only; hark reads the manifest and
+FLAC itself).
 """
 import argparse, glob, io, json, os, sys
+import pyarrow as pa
 import pyarrow.parquet as pq
 import soundfile as sf
 
 SIB_LABELS = ["science/technology", "travel", "politics", "sports", "health", "entertainment", "geography"]
+SIB_COLUMNS = ["fleurs_id", "filename", "raw_transcription", "whisper_asr", "category", "audio"]
+BELEBELE_COLUMNS = ["link", "question_number", "flores_passage", "question", "mc_answer1", "mc_answer2", "mc_answer3",
+                    "mc_answer4", "correct_answer_num", "filename", "audio"]
+BELEBELE_OPTIONAL = ["whisper_asr"]
+# Rows per batch: a SIB-Fleurs or Belebele-Fleurs row carries several recordings (a megabyte or more of WAV), so
+# Python holds a few rows' audio rather than the whole shard's (Benchmarks/results/importers.md: 1.8 GB -> 0.3 GB).
+BATCH_ROWS = 16
 
 
 def write_flac(audio, out_dir, lang, name):
@@ -30,14 +40,35 @@ def write_flac(audio, out_dir, lang, name):
     return relative
 
 
-def require(row, columns, where):
-    missing = [c for c in columns if c not in row]
+def unreadable(path, error):
+    """Exits with one line naming the file (Arrow's messages can span several)."""
+    sys.exit(f"{path}: unreadable parquet ({' '.join(str(error).split())})")
+
+
+def open_parquet(path, required, optional=()):
+    """Opens a parquet file (reading its footer only); returns it and the columns to read, or exits naming the file."""
+    try:
+        # pre_buffer off and a read buffer: pages are read as they are decoded, not a whole row group's audio at once.
+        parquet = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+    except (pa.ArrowException, OSError) as error:
+        unreadable(path, error)
+    names = parquet.schema_arrow.names
+    missing = [c for c in required if c not in names]
     if missing:
-        sys.exit(f"{where}: missing column(s) {', '.join(missing)} (is this the dataset's parquet?)")
+        sys.exit(f"{path}: missing column(s) {', '.join(missing)} (is this the dataset's parquet?)")
+    return parquet, list(required) + [c for c in optional if c in names]
 
 
-def sib_items(row, lang, out_dir, where):
-    require(row, ["fleurs_id", "filename", "raw_transcription", "whisper_asr", "category", "audio"], where)
+def rows(parquet, columns, path):
+    """Yields the file's rows in order as dicts, reading BATCH_ROWS at a time; exits if a page cannot be read."""
+    try:
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+            yield from batch.to_pylist()
+    except (pa.ArrowException, OSError) as error:
+        unreadable(path, error)
+
+
+def sib_items(row, lang, out_dir):
     for k, (name, audio) in enumerate(zip(row["filename"], row["audio"])):
         asr = row["whisper_asr"][k] if k < len(row["whisper_asr"] or []) else None
         yield {"id": f"sib/{lang}/{row['fleurs_id']}/{k}", "lang": lang, "task": "topic",
@@ -45,9 +76,7 @@ def sib_items(row, lang, out_dir, where):
                "dataset_asr": asr, "label": SIB_LABELS[row["category"]]}
 
 
-def belebele_items(row, lang, out_dir, where):
-    require(row, ["link", "question_number", "flores_passage", "question", "mc_answer1", "mc_answer2", "mc_answer3",
-                  "mc_answer4", "correct_answer_num", "filename", "audio"], where)
+def belebele_items(row, lang, out_dir):
     slug = row["link"].rstrip("/").rsplit("/", 1)[-1]
     item = {"id": f"belebele/{lang}/{slug}/{row['question_number']}", "lang": lang, "task": "mcq",
             "audio": [write_flac(a, out_dir, lang, n) for n, a in zip(row["filename"], row["audio"])],
@@ -67,22 +96,41 @@ def main():
     parser.add_argument("--langs")
     args = parser.parse_args()
     langs = args.langs.split(",") if args.langs else sorted(os.listdir(os.path.join(args.root, "data")))
-    convert = sib_items if args.dataset == "sib" else belebele_items
-    os.makedirs(args.out, exist_ok=True)
-    lines = []
+    convert, required, optional = ((sib_items, SIB_COLUMNS, ()) if args.dataset == "sib"
+                                   else (belebele_items, BELEBELE_COLUMNS, BELEBELE_OPTIONAL))
+    # Every language's files are found and their columns checked before any audio is converted, so a long import
+    # does not fail on its last language.
+    shards = []
     for lang in langs:
         files = sorted(glob.glob(os.path.join(args.root, "data", lang, f"{args.split}-*.parquet")))
         if not files:
             sys.exit(f"{os.path.join(args.root, 'data', lang)}: no {args.split}-*.parquet")
         for path in files:
-            for number, row in enumerate(pq.read_table(path).to_pylist()):
-                for item in convert(row, lang, args.out, f"{path} row {number}"):
-                    lines.append(json.dumps({k: v for k, v in item.items() if v is not None}, ensure_ascii=False, sort_keys=True))
+            open_parquet(path, required, optional)
+            shards.append((lang, path))
+    os.makedirs(args.out, exist_ok=True)
     manifest = os.path.join(args.out, "manifest.jsonl")
-    with open(manifest + ".tmp", "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(manifest + ".tmp", manifest)
-    print(f"{len(lines)} items written to {manifest}", file=sys.stderr)
+    count = 0
+    # Lines go straight to a temporary file, which replaces the manifest only once every shard is converted and is
+    # removed if the import stops, so an interrupted run leaves neither a partial manifest nor a stray .tmp.
+    try:
+        with open(manifest + ".tmp", "w", encoding="utf-8") as f:
+            for lang, path in shards:
+                parquet, columns = open_parquet(path, required, optional)
+                for row in rows(parquet, columns, path):
+                    for item in convert(row, lang, args.out):
+                        line = json.dumps({k: v for k, v in item.items() if v is not None}, ensure_ascii=False,
+                                          sort_keys=True)
+                        # Newlines between lines and one after the last: the bytes the whole-list join wrote.
+                        f.write(("\n" if count else "") + line)
+                        count += 1
+            f.write("\n")
+        os.replace(manifest + ".tmp", manifest)
+    except BaseException:
+        if os.path.exists(manifest + ".tmp"):
+            os.remove(manifest + ".tmp")
+        raise
+    print(f"{count} items written to {manifest}", file=sys.stderr)
 
 
 if __name__ == "__main__":
