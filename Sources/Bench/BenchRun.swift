@@ -9,28 +9,85 @@ public enum TextSource: String, CaseIterable, Sendable {
     case datasetASR = "dataset-asr"
 }
 
-/// One cell of the experiment grid: how many transcripts go into the prompt, and calibrated or raw label scores.
-public struct BenchConfiguration: Hashable, Sendable {
-    public var nBest: Int
-    public var calibrated: Bool
-    public var textSource: TextSource
+/// The text one configuration gives the LLM.
+public enum BenchInput: Hashable, Sendable {
+    /// The n best transcripts in one prompt (n = 1: the best transcript alone).
+    case list(Int)
+    /// Each of the n best in its own prompt, the decisions combined under the recognizer's posterior.
+    case marginal(Int)
+    /// The best transcript marked with the variants the other n - 1 heard.
+    case merged(Int)
+    /// The one of the n best closest to the reference (fewest word errors): what a perfect reranker would give.
+    case oracle(Int)
+    /// The item's reference text: what a perfect recognizer would give.
+    case reference
+    case datasetASR
 
-    public init(nBest: Int, calibrated: Bool, textSource: TextSource) {
-        self.nBest = nBest
-        self.calibrated = calibrated
-        self.textSource = textSource
-    }
-
-    /// Short and stable, e.g. "n5/cal" or "reference/raw": the report's column heading and the merge key.
+    /// "n5", "n5-marginal", "n5-oracle", "reference", "dataset-asr".
     public var name: String {
-        let text = textSource == .asr ? "n\(nBest)" : textSource.rawValue
-        return "\(text)/\(calibrated ? "cal" : "raw")"
+        switch self {
+        case let .list(n): return "n\(n)"
+        case let .marginal(n): return "n\(n)-marginal"
+        case let .merged(n): return "n\(n)-merged"
+        case let .oracle(n): return "n\(n)-oracle"
+        case .reference: return TextSource.reference.rawValue
+        case .datasetASR: return TextSource.datasetASR.rawValue
+        }
     }
 
-    /// Every combination of the given lists; reference and dataset text have one hypothesis, so n-best collapses there.
-    public static func grid(nBest: [Int], calibration: [Bool], textSource: TextSource) -> [BenchConfiguration] {
-        let counts = textSource == .asr ? nBest : [1]
-        return counts.flatMap { n in calibration.map { BenchConfiguration(nBest: n, calibrated: $0, textSource: textSource) } }
+    var needsReference: Bool {
+        switch self {
+        case .oracle, .reference: return true
+        default: return false
+        }
+    }
+}
+
+/// One cell of the experiment grid: the LLM's input, how candidate scores are read, and the prompt template.
+public struct BenchConfiguration: Hashable, Sendable {
+    public var input: BenchInput
+    public var scoring: ScoreKind
+    /// A template given with --prompt-template (its name), or nil for the default of each task.
+    public var template: String?
+
+    public init(input: BenchInput, scoring: ScoreKind, template: String? = nil) {
+        self.input = input
+        self.scoring = scoring
+        self.template = template
+    }
+
+    /// Short and stable, e.g. "n5/cal", "n5-marginal/norm", "reference/raw@lm-eval": the report's column heading
+    /// and the merge key.
+    public var name: String { "\(input.name)/\(scoring.rawValue)" + (template.map { "@\($0)" } ?? "") }
+
+    /// Every combination of the given lists. Reference and dataset text have one hypothesis, so n-best collapses
+    /// there; a 1-best list is the same in every mode. `compare` adds, for asr runs, the reference text and the
+    /// oracle hypothesis of the largest n-best (items without a reference skip them).
+    public static func grid(nBest: [Int], modes: [NBestMode] = [.list], scoring: [ScoreKind], textSource: TextSource,
+                            templates: [String?] = [nil], compare: Bool = false) -> [BenchConfiguration] {
+        var inputs: [BenchInput]
+        switch textSource {
+        case .reference: inputs = [.reference]
+        case .datasetASR: inputs = [.datasetASR]
+        case .asr:
+            inputs = nBest.flatMap { n -> [BenchInput] in
+                guard n > 1 else { return [.list(1)] }
+                return modes.map { mode in
+                    switch mode {
+                    case .list: return .list(n)
+                    case .marginal: return .marginal(n)
+                    case .merged: return .merged(n)
+                    }
+                }
+            }
+            if compare {
+                if let largest = nBest.max(), largest > 1 { inputs.append(.oracle(largest)) }
+                inputs.append(.reference)
+            }
+        }
+        var seen = Set<BenchConfiguration>()
+        return templates.flatMap { template in inputs.flatMap { input in scoring.map { BenchConfiguration(input: input, scoring: $0, template: template) } } }
+            .filter { seen.insert($0).inserted }
     }
 }
 
@@ -93,21 +150,43 @@ public final class BenchRun {
     public let configurations: [BenchConfiguration]
     public let recognizer: SpeechRecognizer?
     public let scorer: LogLikelihoodScorer?
+    /// Templates given with --prompt-template, by name, compared with each task's default.
+    public let templates: [String: PromptTemplate]
+    /// Marginal configurations' posterior temperature.
+    public let temperature: Double
     /// Called after each item with (items done, items in total).
     public var progress: (Int, Int) -> Void = { _, _ in }
     public private(set) var counts = RunCounts()
-    /// One classifier for the run, so the calibration prior is scored once per label set, not once per item.
-    private lazy var topicClassifier = scorer.map { TopicClassifier(scorer: $0) }
+    /// One for the run, so the calibration prior is scored once per label set, not once per item.
+    private lazy var candidateScorer = scorer.map { CandidateScorer(scorer: $0) }
 
-    public init(log: ResultLog, configurations: [BenchConfiguration], recognizer: SpeechRecognizer?, scorer: LogLikelihoodScorer?) {
+    public init(log: ResultLog, configurations: [BenchConfiguration], recognizer: SpeechRecognizer?, scorer: LogLikelihoodScorer?,
+                templates: [PromptTemplate] = [], temperature: Double = Marginalization.defaultTemperature) {
         self.log = log
         self.configurations = configurations
         self.recognizer = recognizer
         self.scorer = scorer
+        self.templates = Dictionary(templates.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.temperature = temperature
     }
 
-    private var textSource: TextSource { configurations.first?.textSource ?? .asr }
-    private var largestNBest: Int { configurations.map(\.nBest).max() ?? 1 }
+    private var largestNBest: Int {
+        configurations.map { configuration -> Int in
+            switch configuration.input {
+            case let .list(n), let .marginal(n), let .merged(n), let .oracle(n): return n
+            case .reference, .datasetASR: return 1
+            }
+        }.max() ?? 1
+    }
+
+    private var needsRecognizer: Bool {
+        configurations.contains { configuration in
+            switch configuration.input {
+            case .list, .marginal, .merged, .oracle: return true
+            case .reference, .datasetASR: return false
+            }
+        }
+    }
 
     public func run(_ entries: [ManifestEntry]) async throws {
         for (done, entry) in entries.enumerated() {
@@ -123,50 +202,49 @@ public final class BenchRun {
         }
     }
 
+    /// The template a configuration uses for a task, or nil when the configuration's template is another task's.
+    private func template(_ configuration: BenchConfiguration, task: BenchTask) -> PromptTemplate? {
+        let wanted: PromptTemplate.Task = task == .topic ? .topic : .multipleChoice
+        guard let name = configuration.template else { return .default(for: wanted) }
+        return templates[name].flatMap { $0.task == wanted ? $0 : nil }
+    }
+
     private func run(_ entry: ManifestEntry) async throws {
         let task = try entry.item.validatedTask()
-        let needsASR = task == .asr || textSource == .asr
-        let asr = needsASR ? try recognize(entry, task: task) : nil
+        let asr = task == .asr || needsRecognizer ? try recognize(entry, task: task) : nil
         guard task != .asr else { return }
 
-        // Calibrated and raw choices come from the same LLM scores: one scoring per (n-best, text source).
-        let groups = Dictionary(grouping: configurations) { $0.nBest }
-        for nBest in groups.keys.sorted() {
-            let group = groups[nBest]!
-            let pending = group.filter { log.record(key(entry, $0)) == nil }
-            counts.reused += group.count - pending.count
-            guard !pending.isEmpty else { continue }
-            let hypotheses = try input(entry, asr: asr, nBest: nBest)
+        let applicable = configurations.filter { template($0, task: task) != nil && (!$0.input.needsReference || entry.item.text != nil) }
+        let pending = applicable.filter { log.record(key(entry, $0)) == nil }
+        counts.reused += applicable.count - pending.count
+        guard !pending.isEmpty else { return }
+        guard scorer != nil else { throw BenchError("this run needs a language model") }
+        var prompts = PromptScores(calibrate: pending.contains { $0.scoring == .calibrated })
+        for configuration in pending {
+            var record = BenchRecord(key: key(entry, configuration), entry: entry, config: configuration.name)
+            record.expected = expectedAnswer(entry.item, task: task)
+            var hypotheses = try input(entry, asr: asr, configuration.input)
+            if case .oracle = configuration.input, let reference = entry.item.text {
+                hypotheses = [closest(hypotheses, to: reference, language: entry.item.lang)]
+            }
+            record.transcripts = hypotheses
             guard hypotheses.contains(where: { !$0.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) else {
                 // The cascade heard nothing: a wrong answer, not a missing one (dropping it would flatter accuracy).
-                for configuration in pending {
-                    var record = BenchRecord(key: key(entry, configuration), entry: entry, config: configuration.name)
-                    record.transcripts = hypotheses
-                    record.expected = expectedAnswer(entry.item, task: task)
-                    record.correct = false
-                    record.note = "the transcript is empty: counted as wrong"
-                    try log.append(record)
-                    counts.computed += 1
-                }
-                continue
-            }
-            let started = Date()
-            let scored = try await score(entry.item, task: task, hypotheses: hypotheses, calibrate: pending.contains { $0.calibrated })
-            let seconds = Date().timeIntervalSince(started)
-            for configuration in pending {
-                var record = BenchRecord(key: key(entry, configuration), entry: entry, config: configuration.name)
-                record.transcripts = hypotheses
-                record.rawScores = scored.raw
-                record.scores = configuration.calibrated ? scored.calibrated : scored.raw
-                let chosen = record.scores!.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }!.key
-                record.prediction = chosen
-                record.expected = scored.expected
-                record.correct = chosen == scored.expected
-                record.prompt = scored.prompt
-                record.seconds = seconds
+                record.correct = false
+                record.note = "the transcript is empty: counted as wrong"
                 try log.append(record)
                 counts.computed += 1
+                continue
             }
+            let question = self.question(entry.item, task: task, template: template(configuration, task: task)!)
+            let decision = try await decide(question, hypotheses: hypotheses, configuration: configuration, prompts: &prompts, into: &record)
+            record.scores = Dictionary(uniqueKeysWithValues: zip(record.candidates!, decision.scores))
+            record.rawScores = Dictionary(uniqueKeysWithValues: zip(record.candidates!, decision.rawScores))
+            record.prediction = record.candidates![decision.best]
+            record.correct = record.prediction == record.expected
+            record.prompt = decision.prompt
+            try log.append(record)
+            counts.computed += 1
         }
     }
 
@@ -191,6 +269,7 @@ public final class BenchRun {
         var record = BenchRecord(key: key, entry: entry, config: "asr")
         record.seconds = Date().timeIntervalSince(started)
         record.transcripts = hypotheses
+        if hypotheses.first?.repetitionCut == true { record.note = BenchRecord.repetitionNote }
         if let reference = entry.item.text {
             let errors = TranscriptScoring.errors(reference: reference, hypothesis: hypotheses.first?.text ?? "", language: entry.item.lang)
             record.wordErrors = errors.words
@@ -220,14 +299,20 @@ public final class BenchRun {
 
     private func key(_ entry: ManifestEntry, _ configuration: BenchConfiguration) -> String {
         var parts = [entry.item.id, entry.item.task, configuration.name, "llm=\(scorer?.fingerprint ?? "none")"]
-        if configuration.textSource == .asr { parts.append("asr=\(recognizer?.fingerprint ?? "none")") }
+        switch configuration.input {
+        case .list, .merged, .oracle: parts.append("asr=\(recognizer?.fingerprint ?? "none")")
+        case .marginal: parts += ["asr=\(recognizer?.fingerprint ?? "none")", "T=\(temperature)"]
+        case .reference, .datasetASR: break
+        }
         return parts.joined(separator: "|")
     }
 
-    private func input(_ entry: ManifestEntry, asr: BenchRecord?, nBest: Int) throws -> [TranscriptHypothesis] {
-        switch textSource {
-        case .asr:
-            return Array((asr?.transcripts ?? []).prefix(nBest))
+    /// The hypotheses a configuration's input draws on: the n best (all of them for the oracle, which picks one
+    /// later), or the one text of the reference or the dataset's transcript.
+    private func input(_ entry: ManifestEntry, asr: BenchRecord?, _ input: BenchInput) throws -> [TranscriptHypothesis] {
+        switch input {
+        case let .list(n), let .marginal(n), let .merged(n), let .oracle(n):
+            return Array((asr?.transcripts ?? []).prefix(n))
         case .reference:
             guard let text = entry.item.text else { throw ItemError("--text-source reference needs the item's \"text\"") }
             return [TranscriptHypothesis(text: text, score: 0)]
@@ -237,35 +322,70 @@ public final class BenchRun {
         }
     }
 
+    /// The hypothesis with the fewest word errors against the reference (the first of equals: the likelier).
+    private func closest(_ hypotheses: [TranscriptHypothesis], to reference: String, language: String) -> TranscriptHypothesis {
+        let errors = hypotheses.map { TranscriptScoring.errors(reference: reference, hypothesis: $0.text, language: language).words.edits }
+        return hypotheses[errors.indices.min { errors[$0] < errors[$1] || (errors[$0] == errors[$1] && $0 < $1) }!]
+    }
+
     /// The label, or the answer's letter (the scores of an mcq item are keyed A-D).
     private func expectedAnswer(_ item: BenchItem, task: BenchTask) -> String {
         task == .topic ? item.label! : MultipleChoicePrompt.letters[item.answer! - 1]
     }
 
-    private struct Scored {
-        var raw: [String: Double]
-        var calibrated: [String: Double]
-        var expected: String
-        var prompt: String
+    /// The item's question with its candidates keyed as the record keys them: labels, or the letters A-D.
+    private func question(_ item: BenchItem, task: BenchTask, template: PromptTemplate) -> (question: CandidateQuestion, keys: [String]) {
+        if task == .topic {
+            let labels = item.labels ?? TopicPrompt.sibFleursLabels
+            return (TopicPrompt.question(labels: labels, template: template), labels)
+        }
+        return (MultipleChoicePrompt.question(item.question!, options: item.options!, template: template), MultipleChoicePrompt.letters)
     }
 
-    private func score(_ item: BenchItem, task: BenchTask, hypotheses: [TranscriptHypothesis], calibrate: Bool) async throws -> Scored {
-        guard let scorer else { throw BenchError("this run needs a language model") }
-        do {
-            if task == .topic {
-                var classifier = topicClassifier!  // a copy shares the prior cache
-                classifier.calibrated = calibrate
-                let decision = try await classifier.classify(hypotheses, labels: item.labels ?? TopicPrompt.sibFleursLabels)
-                return Scored(raw: decision.rawScores, calibrated: decision.scores, expected: expectedAnswer(item, task: task), prompt: decision.prompt)
-            }
-            let decision = try await MultipleChoice(scorer: scorer, calibrated: calibrate)
-                .answer(passage: hypotheses, question: item.question!, options: item.options!)
-            let letters = MultipleChoicePrompt.letters
-            return Scored(raw: Dictionary(uniqueKeysWithValues: zip(letters, decision.rawScores)),
-                          calibrated: Dictionary(uniqueKeysWithValues: zip(letters, decision.scores)),
-                          expected: expectedAnswer(item, task: task), prompt: decision.prompt)
-        } catch let error as SLUError {
-            throw ItemError(error.description)
+    /// One configuration's decision; prompts already scored for this item (the 1-best prompt is also the first
+    /// marginal prompt and often the oracle's) are reused. Fills the record's candidates, timing and, in marginal
+    /// mode, each distinct hypothesis' scores and weight so that `hark bench tune` can reweigh them.
+    private func decide(_ question: (question: CandidateQuestion, keys: [String]), hypotheses: [TranscriptHypothesis],
+                        configuration: BenchConfiguration, prompts: inout PromptScores, into record: inout BenchRecord) async throws -> CandidateDecision {
+        let kind = configuration.scoring
+        record.candidates = question.keys
+        switch configuration.input {
+        case .marginal:
+            let distinct = Marginalization.distinct(hypotheses, temperature: temperature)
+            let texts = distinct.map { question.question.prompt([$0.hypothesis]) }
+            let each = try await prompts.scores(texts, question: question.question, scorer: candidateScorer!)
+            record.seconds = each.map(\.seconds).reduce(0, +)
+            record.weights = distinct.map(\.weight)
+            record.hypothesisScores = each.map(\.scores)
+            return Marginalization.decision(each.map(\.scores), weights: record.weights!, kind: kind, prompt: texts[0])
+        default:
+            let mode: NBestMode = if case .merged = configuration.input { .merged } else { .list }
+            let text = question.question.prompt(mode.promptInput(hypotheses))
+            let scored = try await prompts.scores([text], question: question.question, scorer: candidateScorer!)[0]
+            record.seconds = scored.seconds
+            return CandidateDecision(scores: scored.scores.values(kind), rawScores: scored.scores.raw, prompt: text, weights: nil)
         }
+    }
+}
+
+/// The candidate scores of the prompts scored for one item, by prompt text, with the seconds each took.
+private struct PromptScores {
+    let calibrate: Bool
+    private var done: [String: (scores: CandidateScores, seconds: Double)] = [:]
+
+    init(calibrate: Bool) { self.calibrate = calibrate }
+
+    /// Scores the prompts not scored yet, as many at once as the scorer takes.
+    mutating func scores(_ prompts: [String], question: CandidateQuestion, scorer: CandidateScorer) async throws -> [(scores: CandidateScores, seconds: Double)] {
+        var missing: [String] = []
+        for prompt in prompts where done[prompt] == nil && !missing.contains(prompt) { missing.append(prompt) }
+        let calibrate = self.calibrate
+        let scored = try await concurrentMap(missing, limit: scorer.scorer.maxConcurrentRequests) { prompt in
+            let started = Date()
+            let scores = try await scorer.scores(question, prompt: prompt, calibrate: calibrate)
+            return (scores: scores, seconds: Date().timeIntervalSince(started))
+        }
+        for (prompt, result) in zip(missing, scored) { done[prompt] = result }
+        return prompts.map { done[$0]! }
     }
 }

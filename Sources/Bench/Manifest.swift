@@ -25,9 +25,11 @@ public struct BenchItem: Codable, Equatable, Sendable {
     public var options: [String]?
     /// 1-based, as Belebele numbers its answers.
     public var answer: Int?
+    /// "dev" or "test" in held-out sets: settings are chosen on dev and reported on test (`--split`).
+    public var split: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, lang, task, audio, text, label, labels, question, options, answer
+        case id, lang, task, audio, text, label, labels, question, options, answer, split
         case datasetASR = "dataset_asr", asrLang = "asr_lang"
     }
 
@@ -67,6 +69,7 @@ public struct BenchItem: Codable, Equatable, Sendable {
         question = try c.decodeIfPresent(String.self, forKey: .question)
         options = try c.decodeIfPresent([String].self, forKey: .options)
         answer = try c.decodeIfPresent(Int.self, forKey: .answer)
+        split = try c.decodeIfPresent(String.self, forKey: .split)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -83,6 +86,7 @@ public struct BenchItem: Codable, Equatable, Sendable {
         try c.encodeIfPresent(question, forKey: .question)
         try c.encodeIfPresent(options, forKey: .options)
         try c.encodeIfPresent(answer, forKey: .answer)
+        try c.encodeIfPresent(split, forKey: .split)
     }
 
     /// The task, or why the item cannot be run: checked per item so one bad item does not stop a run.

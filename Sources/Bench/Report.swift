@@ -39,6 +39,25 @@ public struct MacroRow: Codable, Equatable, Sendable {
     public var languages: Int
 }
 
+/// What a configuration gains over the best transcript alone (`n1`) with the same scoring and template: the
+/// difference of macro accuracies over the items both decided, with a paired bootstrap interval (items resampled
+/// within each language, both configurations' outcomes kept together).
+public struct Gain: Codable, Equatable, Sendable {
+    public var task: String
+    public var config: String
+    public var baseline: String
+    public var value: Double
+    public var ci95Low: Double
+    public var ci95High: Double
+    public var languages: Int
+    public var items: Int
+
+    enum CodingKeys: String, CodingKey {
+        case task, config, baseline, value, languages, items
+        case ci95Low = "ci95_low", ci95High = "ci95_high"
+    }
+}
+
 public struct ItemFailure: Codable, Equatable, Sendable {
     public var item: String
     public var manifest: String
@@ -59,6 +78,7 @@ public struct StageTime: Codable, Equatable, Sendable {
 public struct BenchReport: Codable, Equatable, Sendable {
     public var rows: [ReportRow]
     public var macro: [MacroRow]
+    public var gains: [Gain]
     public var timings: [StageTime]
     public var errors: [ItemFailure]
 
@@ -84,6 +104,11 @@ public struct BenchReport: Codable, Equatable, Sendable {
                 let words = group.compactMap(\.wordErrors), characters = group.compactMap(\.characterErrors)
                 if !words.isEmpty { rows.append(BenchReport.errorRow(key, metric: "wer", words)) }
                 if !characters.isEmpty { rows.append(BenchReport.errorRow(key, metric: "cer", characters)) }
+                // Transcripts that still looped after the temperature fallback, whose repeats were cut.
+                let loops = group.map { $0.note == BenchRecord.repetitionNote ? 1.0 : 0.0 }
+                let interval = BenchReport.bootstrap(loops, seed: key.seed &+ 7) { $0.reduce(0, +) / Double($0.count) }
+                rows.append(ReportRow(task: key.task, config: key.config, lang: key.lang, n: loops.count, metric: "loops",
+                                      value: loops.reduce(0, +) / Double(loops.count), ci95Low: interval.low, ci95High: interval.high))
             } else {
                 let outcomes = group.compactMap(\.correct).map { $0 ? 1.0 : 0.0 }
                 let interval = BenchReport.bootstrap(outcomes, seed: key.seed) { $0.reduce(0, +) / Double($0.count) }
@@ -92,6 +117,7 @@ public struct BenchReport: Codable, Equatable, Sendable {
             }
         }
         self.rows = rows
+        gains = BenchReport.gains(latest.values.filter { $0.config != "asr" && $0.correct != nil })
 
         // Calibrated and raw configurations share one scoring, so time is reported per text input (n-best).
         let byStage = Dictionary(grouping: latest.values.filter { $0.seconds != nil }) {
@@ -113,6 +139,38 @@ public struct BenchReport: Codable, Equatable, Sendable {
         var task: String, config: String, lang: String
         static func < (a: RowKey, b: RowKey) -> Bool { (a.task, a.config, a.lang) < (b.task, b.config, b.lang) }
         var seed: UInt64 { StableHash.fnv1a("\(task)|\(config)|\(lang)") }
+    }
+
+    /// Every configuration against the `n1` configuration of the same scoring and template, where both exist.
+    private static func gains(_ decisions: [BenchRecord]) -> [Gain] {
+        let byTaskConfig = Dictionary(grouping: decisions) { [$0.task, $0.config] }
+        var gains: [Gain] = []
+        for key in byTaskConfig.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            let (task, config) = (key[0], key[1])
+            guard let slash = config.firstIndex(of: "/"), !config.hasPrefix("n1/") else { continue }
+            let baseline = "n1" + config[slash...]
+            guard let base = byTaskConfig[[task, baseline]] else { continue }
+            let baseOutcome = Dictionary(base.map { ($0.item, $0.correct!) }, uniquingKeysWith: { a, _ in a })
+            // Per language, the (configuration - baseline) outcome of each item both decided.
+            var differences: [String: [Double]] = [:]
+            for record in byTaskConfig[key]! {
+                guard let other = baseOutcome[record.item] else { continue }
+                differences[record.lang, default: []].append((record.correct! ? 1 : 0) - (other ? 1 : 0))
+            }
+            let strata = differences.keys.sorted().map { differences[$0]! }
+            guard !strata.isEmpty else { continue }
+            let macro: ([[Double]]) -> Double = { groups in groups.map { $0.reduce(0, +) / Double($0.count) }.reduce(0, +) / Double(groups.count) }
+            var generator = SplitMix64(seed: StableHash.fnv1a("\(task)|\(config)|gain"))
+            var values: [Double] = []
+            for _ in 0..<resamples {
+                values.append(macro(strata.map { group in (0..<group.count).map { _ in group[Int(generator.next() % UInt64(group.count))] } }))
+            }
+            values.sort()
+            gains.append(Gain(task: task, config: config, baseline: baseline, value: macro(strata),
+                              ci95Low: values[Int(Double(resamples) * 0.025)], ci95High: values[Int(Double(resamples) * 0.975) - 1],
+                              languages: strata.count, items: strata.map(\.count).reduce(0, +)))
+        }
+        return gains
     }
 
     /// Corpus-level error rate (total edits over total reference length), resampling items for the interval.

@@ -37,6 +37,15 @@ extension BenchReport {
             }
             text += "| macro | \(langs.count) langs | " + macros.joined(separator: " | ") + " |\n"
         }
+        if !gains.isEmpty {
+            text += "\n## Gain over the best transcript alone (accuracy points, macro over languages, paired 95% bootstrap interval)\n\n"
+            text += "| task | config | baseline | gain | languages | items |\n|---|---|---|---|---|---|\n"
+            for gain in gains {
+                text += "| \(gain.task) | \(gain.config) | \(gain.baseline) | "
+                    + String(format: "%+.1f [%+.1f, %+.1f]", gain.value * 100, gain.ci95Low * 100, gain.ci95High * 100)
+                    + " | \(gain.languages) | \(gain.items) |\n"
+            }
+        }
         if !timings.isEmpty {
             text += "\n## Time per item\n\n| task | stage | items | mean seconds |\n|---|---|---|---|\n"
             for time in timings { text += "| \(time.task) | \(time.stage) | \(time.n) | \(String(format: "%.2f", time.meanSeconds)) |\n" }

@@ -21,6 +21,11 @@ public struct BenchRecord: Codable, Equatable, Sendable {
     public var scores: [String: Double]?
     public var rawScores: [String: Double]?
     public var prompt: String?
+    /// The candidates' keys in the order of the score lists below (labels, or the letters A-D).
+    public var candidates: [String]?
+    /// Marginal configurations: each distinct hypothesis' posterior weight and candidate scores, best first.
+    public var weights: [Double]?
+    public var hypothesisScores: [CandidateScores]?
     public var wordErrors: ErrorCount?
     public var characterErrors: ErrorCount?
     public var seconds: Double?
@@ -30,8 +35,13 @@ public struct BenchRecord: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case key, item, lang, task, config, manifest, line, transcripts, prediction, expected, correct, scores, prompt, seconds, note, error
+        case candidates, weights
         case rawScores = "raw_scores", wordErrors = "word_errors", characterErrors = "character_errors"
+        case hypothesisScores = "hypothesis_scores"
     }
+
+    /// The note of an ASR record whose best transcript repeated itself and was cut.
+    public static let repetitionNote = "repetition loop cut"
 
     public init(key: String, entry: ManifestEntry, config: String) {
         self.key = key

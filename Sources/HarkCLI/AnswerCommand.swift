@@ -35,7 +35,7 @@ struct AnswerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let chooser = MultipleChoice(scorer: try await cascade.scorer(), calibrated: !cascade.noCalibration)
+        let chooser = try await cascade.chooser()
         let passage = try input.map { try cascade.recognizer()($0, audio) } ?? [TranscriptHypothesis(text: text ?? "", score: 0)]
         let decision = try await chooser.answer(passage: passage, question: question,
                                                 options: options.split(separator: "|", omittingEmptySubsequences: false).map(String.init))

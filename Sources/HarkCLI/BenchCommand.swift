@@ -16,9 +16,10 @@ struct BenchCommand: AsyncParsableCommand {
             the end.
               hark bench Benchmarks/slu-mini/manifest.jsonl --out runs/mini --n-best 1,5 --calibration on,off
               hark bench manifest.jsonl --out runs/s1 --shard 1/3   (then: hark bench merge runs/s1 runs/s2 runs/s3 --out runs/all)
+              hark bench heldout.jsonl --split dev --out runs/dev --n-best 5 --n-best-mode list,marginal   (then: hark bench tune runs/dev)
               hark bench import fleurs /data/fleurs --split test --out fleurs-test.jsonl
             """,
-        subcommands: [BenchRunCommand.self, BenchMergeCommand.self, BenchImportCommand.self],
+        subcommands: [BenchRunCommand.self, BenchMergeCommand.self, BenchTuneCommand.self, BenchImportCommand.self],
         defaultSubcommand: BenchRunCommand.self)
 }
 
@@ -45,8 +46,24 @@ struct BenchRunCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated n-best sizes; each is a configuration (1 = the best transcript only).")
     var nBest = "1"
 
-    @Option(help: "Comma-separated: on (calibrated label scores), off (raw sums), or both.")
+    @Option(help: "Comma-separated ways n-best lists (K > 1) reach the LLM: marginal (one prompt per hypothesis, weighted by the posterior), list (one prompt listing them), merged (the best transcript with the others' variants inline: \"the vote/goal was close\").")
+    var nBestMode = NBestMode.chosen.rawValue
+
+    @Option(help: "Marginal configurations: temperature of the posterior over the n-best (choose it with `hark bench tune` on a dev split).")
+    var posteriorTemperature = Marginalization.defaultTemperature
+
+    @Option(help: "Comma-separated: on (calibrated scores), off (raw log-likelihoods: lm-evaluation-harness' acc), norm (raw per byte of the candidate: its acc_norm).")
     var calibration = "on"
+
+    @Option(help: ArgumentHelp("A prompt template to compare (repeatable): {text} and optionally {labels} for topics, {passage}, {question} and optionally {options} for multiple choice; each is compared with the default.",
+                               valueName: "file"))
+    var promptTemplate: [String] = []
+
+    @Flag(inversion: .prefixedNo, help: "With --text-source asr: also score each item's reference text and its n-best oracle (the hypothesis with the fewest word errors), to show how much of the error is the recognizer's.")
+    var compare = true
+
+    @Option(help: "Run only the items whose manifest \"split\" is this (e.g. dev: choose settings there, report test).")
+    var split: String?
 
     @Option(help: "The LLM's input: asr (our recognizer), reference (the item's text) or dataset-asr (the dataset's own transcripts).")
     var textSource: TextSource = .asr
@@ -61,7 +78,10 @@ struct BenchRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let nBestList = try parseList(nBest, name: "--n-best") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
-        let calibrationList = try parseList(calibration, name: "--calibration") { ["on": true, "off": false][$0] }
+        let scoringList = try parseList(calibration, name: "--calibration") { ["on": ScoreKind.calibrated, "off": .raw, "norm": .normalized][$0] }
+        let modeList = try parseList(nBestMode, name: "--n-best-mode") { NBestMode(rawValue: $0) }
+        guard posteriorTemperature > 0 else { throw ValidationError("--posterior-temperature must be positive") }
+        let templates = try promptTemplate.map { try PromptTemplate(contentsOf: URL(fileURLWithPath: $0)) }
         let shard = try self.shard.map { try Shard(parsing: $0) }
 
         var entries: [ManifestEntry] = [], malformed = 0
@@ -78,6 +98,7 @@ struct BenchRunCommand: AsyncParsableCommand {
             }
         }
         if let shard { entries = entries.filter { shard.contains($0.item.id) } }
+        if let split { entries = entries.filter { $0.item.split == split } }
 
         let tasks = Set(entries.map(\.item.task))
         let needsASR = tasks.contains("asr") || textSource == .asr
@@ -90,8 +111,10 @@ struct BenchRunCommand: AsyncParsableCommand {
 
         let directory = URL(fileURLWithPath: out)
         let log = try ResultLog(directory: directory)
-        let run = BenchRun(log: log, configurations: BenchConfiguration.grid(nBest: nBestList, calibration: calibrationList, textSource: textSource),
-                           recognizer: recognizer, scorer: scorer)
+        let configurations = BenchConfiguration.grid(nBest: nBestList, modes: modeList, scoring: scoringList, textSource: textSource,
+                                                     templates: [nil] + templates.map(\.name), compare: compare)
+        let run = BenchRun(log: log, configurations: configurations, recognizer: recognizer, scorer: scorer,
+                           templates: templates, temperature: posteriorTemperature)
         let bar = ProgressBar(label: "bench")
         run.progress = { bar.update(done: $0, of: $1) }
         try await run.run(entries)
@@ -138,6 +161,27 @@ struct BenchMergeCommand: ParsableCommand {
         let report = BenchReport(records: merged.orderedRecords)
         try report.write(to: directory)
         print(report.summary)
+    }
+}
+
+struct BenchTuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tune", abstract: "Choose the posterior temperature of marginal configurations from a finished run (run it on a dev split).",
+        discussion: """
+            Recombines the per-hypothesis scores that marginal configurations recorded under each temperature (no \
+            model runs) and prints accuracy macro-averaged over languages; the best is marked. Pass the temperature \
+            to `hark bench --posterior-temperature` and report the test split.
+            """)
+
+    @Argument(help: "A run's output folder (with results.jsonl).")
+    var folder: String
+
+    func run() throws {
+        let url = URL(fileURLWithPath: folder).appendingPathComponent("results.jsonl")
+        guard FileManager.default.fileExists(atPath: url.path) else { throw BenchError("\(url.path): no such file") }
+        let sweep = TemperatureSweep(records: try ResultLog.load(url).records)
+        guard !sweep.rows.isEmpty else { throw BenchError("\(url.path): no marginal results to tune (run with --n-best K --n-best-mode marginal)") }
+        print(sweep.table)
     }
 }
 

@@ -9,7 +9,8 @@ struct ClassifyCommand: AsyncParsableCommand {
         abstract: "Classify the topic of recordings or text with the embedded Gemma 3 model (calibrated label scores).",
         discussion: """
             Audio is transcribed first (pass --language when you know it: on poor audio Whisper's detection can \
-            pick the wrong language); with --n-best K the K best transcripts go into the prompt with their scores. \
+            pick the wrong language); with --n-best K the K best transcripts are each classified and the decisions \
+            weighted by the recognizer's posterior (--n-best-mode marginal), or listed in one prompt (list). \
             Labels default to the seven SIB-Fleurs topics. Prints one label per input, or one JSON object per \
             input with --json (label, scores, raw_scores, transcripts, prompt).
               hark classify --text "The striker scored twice in the final."
@@ -36,7 +37,7 @@ struct ClassifyCommand: AsyncParsableCommand {
     func run() async throws {
         let labelList = labels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             ?? TopicPrompt.sibFleursLabels
-        let classifier = TopicClassifier(scorer: try await cascade.scorer(), calibrated: !cascade.noCalibration)
+        let classifier = try await cascade.classifier()
         let recognize = inputs.isEmpty ? nil : try cascade.recognizer()
         // Texts first, then recordings, each recognized and classified before the next: a bad file is reported and
         // skipped, and the others still get their label.

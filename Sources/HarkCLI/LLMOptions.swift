@@ -19,12 +19,16 @@ struct LLMOptions: ParsableArguments {
     @Option(help: "Seconds to wait for each server request.")
     var llmTimeout: Double = 120
 
+    @Option(help: "Server requests in flight at once (servers batch concurrent requests; the embedded model runs one prompt at a time).")
+    var llmConcurrency = 1
+
     func validate() throws {
         if llm != nil, llmURL != nil { throw ValidationError("give --llm or --llm-url, not both") }
         if let llmURL, URL(string: llmURL)?.scheme.map({ ["http", "https"].contains($0) }) != true {
             throw ValidationError("--llm-url must be an http:// or https:// URL, got \"\(llmURL)\"")
         }
         guard llmTimeout > 0 else { throw ValidationError("--llm-timeout must be positive") }
+        guard llmConcurrency >= 1 else { throw ValidationError("--llm-concurrency must be at least 1") }
     }
 
     /// The embedded Gemma model from its GGUF file.
@@ -36,7 +40,8 @@ struct LLMOptions: ParsableArguments {
     /// The server when --llm-url is given, else the embedded model.
     func scorer(pool: ThreadPool) async throws -> LogLikelihoodScorer {
         if let llmURL {
-            return try await OpenAICompatibleScorer.connect(url: URL(string: llmURL)!, model: llmModel, timeout: llmTimeout)
+            return try await OpenAICompatibleScorer.connect(url: URL(string: llmURL)!, model: llmModel, timeout: llmTimeout,
+                                                         concurrency: llmConcurrency)
         }
         return EmbeddedScorer(scorer: try embedded(pool: pool))
     }

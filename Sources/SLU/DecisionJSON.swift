@@ -2,18 +2,30 @@
 import Foundation
 
 extension Array where Element == TranscriptHypothesis {
-    public var jsonObjects: [[String: Any]] { map { ["text": $0.text, "score": Double($0.score)] } }
+    public var jsonObjects: [[String: Any]] {
+        map { hypothesis in
+            var object: [String: Any] = ["text": hypothesis.text, "score": Double(hypothesis.score)]
+            if let total = hypothesis.logProbability { object["logprob"] = Double(total) }
+            return object
+        }
+    }
 }
 
 extension TopicDecision {
     public func jsonObject(input: String, transcripts: [TranscriptHypothesis]) -> [String: Any] {
-        ["input": input, "label": label, "scores": scores, "raw_scores": rawScores, "transcripts": transcripts.jsonObjects, "prompt": prompt]
+        var object: [String: Any] = ["input": input, "label": label, "scores": scores, "raw_scores": rawScores,
+                                     "transcripts": transcripts.jsonObjects, "prompt": prompt]
+        object["weights"] = weights
+        return object
     }
 }
 
 extension MultipleChoiceDecision {
     public func jsonObject(passage: [TranscriptHypothesis]) -> [String: Any] {
-        ["answer": answer, "option": option, "scores": scores, "raw_scores": rawScores, "prompt": prompt, "transcripts": passage.jsonObjects]
+        var object: [String: Any] = ["answer": answer, "option": option, "scores": scores, "raw_scores": rawScores, "prompt": prompt,
+                                     "transcripts": passage.jsonObjects]
+        object["weights"] = weights
+        return object
     }
 }
 

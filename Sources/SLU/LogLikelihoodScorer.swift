@@ -20,4 +20,10 @@ public protocol LogLikelihoodScorer {
     func generate(prompt: String, maxTokens: Int, stop: [String]) async throws -> String
     /// Identifies the model for caches and reports (file fingerprint or server URL plus model name).
     var fingerprint: String { get }
+    /// How many prompts may be scored at once: a server batches concurrent requests, the embedded model does not.
+    var maxConcurrentRequests: Int { get }
+}
+
+extension LogLikelihoodScorer {
+    public var maxConcurrentRequests: Int { 1 }
 }

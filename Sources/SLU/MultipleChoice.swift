@@ -4,17 +4,15 @@
 public enum MultipleChoicePrompt {
     public static let letters = ["A", "B", "C", "D"]
 
-    public static func text(passage: [TranscriptHypothesis], question: String, options: [String]) -> String {
-        var prompt: String
-        if passage.count == 1 {
-            prompt = "Passage: \(passage[0].text.trimmed)\n"
-        } else {
-            prompt = "Passage (alternative transcripts of the same speech, most likely first):\n"
-            for (i, h) in passage.enumerated() { prompt += "\(i + 1). \(h.text.trimmed) (score \(String(format: "%.2f", h.score)))\n" }
-        }
-        prompt += "Question: \(question.trimmed)\n"
-        for (letter, option) in zip(letters, options) { prompt += "\(letter). \(option.trimmed)\n" }
-        return prompt + "Answer:"
+    public static func text(passage: [TranscriptHypothesis], question: String, options: [String],
+                            template: PromptTemplate = .defaultMultipleChoice) -> String {
+        let lines = zip(letters, options).map { "\($0). \($1.trimmed)" }
+        return template.render(["passage": TopicPrompt.transcriptText(passage), "question": question.trimmed,
+                                "options": lines.joined(separator: "\n")])
+    }
+
+    public static func question(_ question: String, options: [String], template: PromptTemplate = .defaultMultipleChoice) -> CandidateQuestion {
+        CandidateQuestion(candidates: options) { text(passage: $0, question: question, options: options, template: template) }
     }
 }
 
@@ -25,6 +23,8 @@ public struct MultipleChoiceDecision: Equatable, Sendable {
     public var scores: [Double]
     public var rawScores: [Double]
     public var prompt: String
+    /// Marginal mode: the posterior weight of each distinct hypothesis of the passage, best first.
+    public var weights: [Double]?
 }
 
 public enum MultipleChoiceError: Error, CustomStringConvertible, Equatable {
@@ -38,30 +38,26 @@ public enum MultipleChoiceError: Error, CustomStringConvertible, Equatable {
 }
 
 public struct MultipleChoice {
-    public let scorer: LogLikelihoodScorer
-    public var calibrated = true
+    public var scoring: ScoreKind
+    public var template = PromptTemplate.defaultMultipleChoice
+    public var nBestMode = NBestMode.chosen
+    public var temperature = Marginalization.defaultTemperature
+    private let candidates: CandidateScorer
 
-    public init(scorer: LogLikelihoodScorer, calibrated: Bool = true) {
-        self.scorer = scorer
-        self.calibrated = calibrated
+    public init(scorer: LogLikelihoodScorer, scoring: ScoreKind = .chosen(for: .multipleChoice)) {
+        candidates = CandidateScorer(scorer: scorer)
+        self.scoring = scoring
     }
 
-    /// Scores each option's text after the prompt (a 270M base model picks letters at chance level: 2-3 of 10 on
-    /// the test items), calibrated against the same question with an "N/A" passage.
+    /// Scores each option's text as the answer after the prompt (a 270M base model picks letters at chance
+    /// level: 2-3 of 10 on the test items).
     public func answer(passage: [TranscriptHypothesis], question: String, options: [String]) async throws -> MultipleChoiceDecision {
         guard options.count == 4 else { throw MultipleChoiceError.wrongOptionCount(options.count) }
         guard passage.contains(where: { !$0.text.trimmed.isEmpty }) else { throw SLUError.emptyInput }
-        let continuations = options.map { " " + $0.trimmed }
-        let prompt = MultipleChoicePrompt.text(passage: passage, question: question, options: options)
-        let raw = try await scorer.logLikelihoods(prompt: prompt, continuations: continuations).map(\.logProbability)
-        var scores = raw
-        if calibrated {
-            let neutral = MultipleChoicePrompt.text(passage: [TranscriptHypothesis(text: TopicPrompt.contentFree, score: 0)],
-                                                    question: question, options: options)
-            let prior = try await scorer.logLikelihoods(prompt: neutral, continuations: continuations).map(\.logProbability)
-            scores = zip(raw, prior).map { $0 - $1 }
-        }
-        let best = scores.indices.max { scores[$0] < scores[$1] }!
-        return MultipleChoiceDecision(answer: best + 1, option: options[best], scores: scores, rawScores: raw, prompt: prompt)
+        let decision = try await candidates.decide(MultipleChoicePrompt.question(question, options: options, template: template),
+                                                   hypotheses: passage, mode: nBestMode, temperature: temperature,
+                                                   kind: scoring)
+        return MultipleChoiceDecision(answer: decision.best + 1, option: options[decision.best], scores: decision.scores,
+                                      rawScores: decision.rawScores, prompt: decision.prompt, weights: decision.weights)
     }
 }

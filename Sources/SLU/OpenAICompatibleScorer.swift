@@ -31,24 +31,29 @@ public struct OpenAICompatibleScorer: LogLikelihoodScorer {
     public let baseURL: URL
     public let model: String
     public let timeout: Double
+    /// Requests in flight at once (`--llm-concurrency`), counted across every prompt being scored.
+    public let maxConcurrentRequests: Int
     private let session: URLSession
+    private let limiter: RequestLimiter
 
     /// Connects to the server; without a model name, takes the first model `/v1/models` lists.
-    public static func connect(url: URL, model: String?, timeout: Double) async throws -> OpenAICompatibleScorer {
-        var scorer = OpenAICompatibleScorer(baseURL: url, model: model ?? "", timeout: timeout)
+    public static func connect(url: URL, model: String?, timeout: Double, concurrency: Int = 1) async throws -> OpenAICompatibleScorer {
+        var scorer = OpenAICompatibleScorer(baseURL: url, model: model ?? "", timeout: timeout, concurrency: concurrency)
         if model == nil {
             let listing = try await scorer.request(path: "v1/models", body: nil)
             guard let models = listing["data"] as? [[String: Any]] else { throw LLMServerError.notCompletions(url: url.absoluteString) }
             guard let first = models.first?["id"] as? String else { throw LLMServerError.noModels(url: url.absoluteString) }
-            scorer = OpenAICompatibleScorer(baseURL: url, model: first, timeout: timeout)
+            scorer = OpenAICompatibleScorer(baseURL: url, model: first, timeout: timeout, concurrency: concurrency)
         }
         return scorer
     }
 
-    public init(baseURL: URL, model: String, timeout: Double) {
+    public init(baseURL: URL, model: String, timeout: Double, concurrency: Int = 1) {
         self.baseURL = baseURL
         self.model = model
         self.timeout = timeout
+        maxConcurrentRequests = max(1, concurrency)
+        limiter = RequestLimiter(permits: max(1, concurrency))
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
@@ -57,39 +62,39 @@ public struct OpenAICompatibleScorer: LogLikelihoodScorer {
 
     public var fingerprint: String { "\(baseURL.absoluteString)#\(model)" }
 
-    /// One request per continuation: servers keep the prompt's cache between requests sharing a prefix
-    /// (llama.cpp reuses the longest common prefix), so the prompt is not recomputed each time.
+    /// One request per continuation, up to `maxConcurrentRequests` at once: servers keep the prompt's cache
+    /// between requests sharing a prefix (llama.cpp reuses the longest common prefix) and batch concurrent ones.
     public func logLikelihoods(prompt: String, continuations: [String]) async throws -> [ContinuationScore] {
-        var scores: [ContinuationScore] = []
-        for continuation in continuations {
-            // max_tokens 1: some servers read 0 as "no limit"; the one generated token lies past the text and is skipped.
-            let answer = try await completion(["prompt": prompt + continuation, "max_tokens": 1, "echo": true, "logprobs": 1, "temperature": 0])
-            guard let logprobs = answer["logprobs"] as? [String: Any],
-                  let offsets = logprobs["text_offset"] as? [Int],
-                  let values = logprobs["token_logprobs"] as? [Any], offsets.count == values.count, !offsets.isEmpty
-            else { throw LLMServerError.noLogProbabilities(url: baseURL.absoluteString) }
-            // Offsets count Unicode code points (Python string indices) of the detokenized text. llama.cpp-based
-            // servers measure them by decoding token prefixes, which loses a few code points in some scripts
-            // (measured: 12 of 203 in a Hindi prompt), so the offsets are shifted by the shortfall between the
-            // echoed text and the end of the last token. A token that starts inside the prompt belongs to the
-            // prompt; our prompts end in a word and continuations start with a space, so none straddles them.
-            var shortfall = 0
-            if let echoed = answer["text"] as? String, let tokens = logprobs["tokens"] as? [String], let last = tokens.last {
-                shortfall = max(0, echoed.unicodeScalars.count - (offsets[offsets.count - 1] + last.unicodeScalars.count))
-            }
-            let start = prompt.unicodeScalars.count - shortfall, end = start + continuation.unicodeScalars.count
-            var sum = 0.0, count = 0
-            for (offset, value) in zip(offsets, values) where offset >= start && offset < end {
-                guard let logProbability = (value as? NSNumber)?.doubleValue else {
-                    throw LLMServerError.noLogProbabilities(url: baseURL.absoluteString)
-                }
-                sum += logProbability
-                count += 1
-            }
-            guard count > 0 else { throw LLMServerError.noLogProbabilities(url: baseURL.absoluteString) }
-            scores.append(ContinuationScore(logProbability: sum, tokenCount: count))
+        try await concurrentMap(continuations, limit: maxConcurrentRequests) { try await self.score(prompt: prompt, continuation: $0) }
+    }
+
+    private func score(prompt: String, continuation: String) async throws -> ContinuationScore {
+        // max_tokens 1: some servers read 0 as "no limit"; the one generated token lies past the text and is skipped.
+        let answer = try await completion(["prompt": prompt + continuation, "max_tokens": 1, "echo": true, "logprobs": 1, "temperature": 0])
+        guard let logprobs = answer["logprobs"] as? [String: Any],
+              let offsets = logprobs["text_offset"] as? [Int],
+              let values = logprobs["token_logprobs"] as? [Any], offsets.count == values.count, !offsets.isEmpty
+        else { throw LLMServerError.noLogProbabilities(url: baseURL.absoluteString) }
+        // Offsets count Unicode code points (Python string indices) of the detokenized text. llama.cpp-based
+        // servers measure them by decoding token prefixes, which loses a few code points in some scripts
+        // (measured: 12 of 203 in a Hindi prompt), so the offsets are shifted by the shortfall between the
+        // echoed text and the end of the last token. A token that starts inside the prompt belongs to the
+        // prompt; our prompts end in a word and continuations start with a space, so none straddles them.
+        var shortfall = 0
+        if let echoed = answer["text"] as? String, let tokens = logprobs["tokens"] as? [String], let last = tokens.last {
+            shortfall = max(0, echoed.unicodeScalars.count - (offsets[offsets.count - 1] + last.unicodeScalars.count))
         }
-        return scores
+        let start = prompt.unicodeScalars.count - shortfall, end = start + continuation.unicodeScalars.count
+        var sum = 0.0, count = 0
+        for (offset, value) in zip(offsets, values) where offset >= start && offset < end {
+            guard let logProbability = (value as? NSNumber)?.doubleValue else {
+                throw LLMServerError.noLogProbabilities(url: baseURL.absoluteString)
+            }
+            sum += logProbability
+            count += 1
+        }
+        guard count > 0 else { throw LLMServerError.noLogProbabilities(url: baseURL.absoluteString) }
+        return ContinuationScore(logProbability: sum, tokenCount: count)
     }
 
     public func generate(prompt: String, maxTokens: Int, stop: [String]) async throws -> String {
@@ -110,6 +115,18 @@ public struct OpenAICompatibleScorer: LogLikelihoodScorer {
     }
 
     private func request(path: String, body: [String: Any]?) async throws -> [String: Any] {
+        await limiter.acquire()
+        do {
+            let answer = try await send(path: path, body: body)
+            await limiter.release()
+            return answer
+        } catch {
+            await limiter.release()
+            throw error
+        }
+    }
+
+    private func send(path: String, body: [String: Any]?) async throws -> [String: Any] {
         let url = baseURL.appendingPathComponent(path)
         var request = URLRequest(url: url, timeoutInterval: timeout)
         if let body {
@@ -135,5 +152,25 @@ public struct OpenAICompatibleScorer: LogLikelihoodScorer {
         }
         guard let object else { throw LLMServerError.notCompletions(url: baseURL.absoluteString) }
         return object
+    }
+}
+
+/// At most `permits` requests in flight across every copy of a scorer; waiters are served in arrival order.
+private actor RequestLimiter {
+    private var available: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(permits: Int) { available = permits }
+
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+        } else {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+    }
+
+    func release() {
+        if waiting.isEmpty { available += 1 } else { waiting.removeFirst().resume() }
     }
 }

@@ -1,15 +1,28 @@
-// Topic classification of transcripts: an n-best prompt, every label scored, calibrated against a content-free input.
+// Topic classification of transcripts: every label scored after a prompt, calibrated against a content-free input.
 import Foundation
 
-/// A transcript hypothesis with the recognizer's score (average log-probability), best first.
+/// A transcript hypothesis with the recognizer's scores, best first.
 public struct TranscriptHypothesis: Equatable, Sendable, Codable {
     public var text: String
+    /// Average log-probability per token (Whisper's avg_logprob).
     public var score: Float
+    /// Total log-probability of the hypothesis' tokens, which the n-best posterior is computed from; nil for text
+    /// that no recognizer scored (a reference, a typed text).
+    public var logProbability: Float?
+    /// True when the recognizer looped and the repeats were cut from the text (absent otherwise).
+    public var repetitionCut: Bool?
 
-    public init(text: String, score: Float) {
+    public init(text: String, score: Float, logProbability: Float? = nil, repetitionCut: Bool? = nil) {
         self.text = text
         self.score = score
+        self.logProbability = logProbability
+        self.repetitionCut = repetitionCut
     }
+
+    enum CodingKeys: String, CodingKey { case text, score, logProbability = "logprob", repetitionCut = "repetition_cut" }
+
+    /// The total when known, else the average (results written before totals were recorded).
+    var totalLogProbability: Double { Double(logProbability ?? score) }
 }
 
 public enum SLUError: Error, CustomStringConvertible, Equatable {
@@ -24,86 +37,64 @@ public enum SLUError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// The prompts, in one place. The embedded Gemma 3 270M is a base model, so these are plain completions.
+/// The topic prompt. The embedded Gemma 3 270M is a base model, so prompts are plain completions.
 public enum TopicPrompt {
     /// SIB-Fleurs' seven topics, in the dataset's label order.
     public static let sibFleursLabels = ["science/technology", "travel", "politics", "sports", "health", "entertainment", "geography"]
     /// The content-free input of "Calibrate before use" (Zhao et al., 2021).
     public static let contentFree = "N/A"
 
+    public static func text(labels: [String], hypotheses: [TranscriptHypothesis], template: PromptTemplate = .defaultTopic) -> String {
+        template.render(["labels": labels.joined(separator: ", "), "text": transcriptText(hypotheses)])
+    }
+
+    public static func question(labels: [String], template: PromptTemplate = .defaultTopic) -> CandidateQuestion {
+        CandidateQuestion(candidates: labels) { text(labels: labels, hypotheses: $0, template: template) }
+    }
+
     /// One hypothesis as a plain sentence; several as a numbered list with their scores, best first.
-    public static func text(labels: [String], hypotheses: [TranscriptHypothesis]) -> String {
-        var prompt = "Possible topics: \(labels.joined(separator: ", ")).\n"
-        if hypotheses.count == 1 {
-            prompt += "Text: \(hypotheses[0].text.trimmed)\n"
-        } else {
-            prompt += "Text (alternative transcripts of the same speech, most likely first):\n"
-            for (i, h) in hypotheses.enumerated() {
-                prompt += "\(i + 1). \(h.text.trimmed) (score \(String(format: "%.2f", h.score)))\n"
-            }
-        }
-        return prompt + "The topic of this text is"
+    static func transcriptText(_ hypotheses: [TranscriptHypothesis]) -> String {
+        guard hypotheses.count > 1 else { return hypotheses.first?.text.trimmed ?? "" }
+        let lines = hypotheses.enumerated().map { "\($0 + 1). \($1.text.trimmed) (score \(String(format: "%.2f", $1.score)))" }
+        return (["(alternative transcripts of the same speech, most likely first)"] + lines).joined(separator: "\n")
     }
 }
 
 public struct TopicDecision: Equatable, Sendable, Codable {
     public var label: String
-    /// Calibrated scores (label log-probability minus its log-probability after the content-free input).
+    /// Calibrated scores (label log-probability minus its log-probability after the content-free input), or
+    /// the log of the posterior-weighted mixture of them in marginal mode.
     public var scores: [String: Double]
     public var rawScores: [String: Double]
     public var prompt: String
+    /// Marginal mode: the posterior weight of each distinct hypothesis, best first.
+    public var weights: [Double]?
 }
 
 public struct TopicClassifier {
-    public let scorer: LogLikelihoodScorer
-    public var calibrated = true
-    /// The content-free prompt's label scores depend only on the labels: computed once per label set, and shared
-    /// by every copy of this classifier.
-    private let priors = PriorCache()
+    public var scoring: ScoreKind
+    public var template = PromptTemplate.defaultTopic
+    public var nBestMode = NBestMode.chosen
+    public var temperature = Marginalization.defaultTemperature
+    /// Copies share the content-free prior's cache: it is scored once per label set.
+    private let candidates: CandidateScorer
 
-    public init(scorer: LogLikelihoodScorer, calibrated: Bool = true) {
-        self.scorer = scorer
-        self.calibrated = calibrated
+    public init(scorer: LogLikelihoodScorer, scoring: ScoreKind = .chosen(for: .topic)) {
+        candidates = CandidateScorer(scorer: scorer)
+        self.scoring = scoring
     }
 
     public func classify(_ hypotheses: [TranscriptHypothesis], labels: [String] = TopicPrompt.sibFleursLabels) async throws -> TopicDecision {
         guard !labels.isEmpty else { throw SLUError.emptyLabels }
         guard hypotheses.contains(where: { !$0.text.trimmed.isEmpty }) else { throw SLUError.emptyInput }
-        let continuations = labels.map { " " + $0 }
-        let prompt = TopicPrompt.text(labels: labels, hypotheses: hypotheses)
-        let raw = try await scorer.logLikelihoods(prompt: prompt, continuations: continuations).map(\.logProbability)
-        var scores = raw
-        if calibrated {
-            let prior: [Double]
-            if let cached = priors[labels] {
-                prior = cached
-            } else {
-                prior = try await scorer.logLikelihoods(
-                    prompt: TopicPrompt.text(labels: labels, hypotheses: [TranscriptHypothesis(text: TopicPrompt.contentFree, score: 0)]),
-                    continuations: continuations).map(\.logProbability)
-                priors[labels] = prior
-            }
-            scores = zip(raw, prior).map { $0 - $1 }
-        }
-        let best = scores.indices.max { scores[$0] < scores[$1] }!
-        return TopicDecision(label: labels[best], scores: Dictionary(uniqueKeysWithValues: zip(labels, scores)),
-                             rawScores: Dictionary(uniqueKeysWithValues: zip(labels, raw)), prompt: prompt)
-    }
-}
-
-/// Label set -> the content-free prompt's label scores. Copies of a classifier may run in concurrent tasks: the
-/// lock guards the dictionary (two tasks missing at once both score the prior, with the same result).
-private final class PriorCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [[String]: [Double]] = [:]
-
-    subscript(labels: [String]) -> [Double]? {
-        get { lock.withLock { values[labels] } }
-        set { lock.withLock { values[labels] = newValue } }
+        let decision = try await candidates.decide(TopicPrompt.question(labels: labels, template: template), hypotheses: hypotheses,
+                                                   mode: nBestMode, temperature: temperature, kind: scoring)
+        return TopicDecision(label: labels[decision.best], scores: Dictionary(uniqueKeysWithValues: zip(labels, decision.scores)),
+                             rawScores: Dictionary(uniqueKeysWithValues: zip(labels, decision.rawScores)), prompt: decision.prompt,
+                             weights: decision.weights)
     }
 }
 
 extension String {
     var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
 }
-

@@ -35,7 +35,16 @@ public struct WhisperRecognizer: SpeechRecognizer {
         options.beamSize = max(5, count)
         options.nBest = count
         options.withoutTimestamps = true
-        return try transcriber.transcribe(samples, options: options).nBest
-            .map { TranscriptHypothesis(text: $0.text, score: $0.averageLogProbability) }
+        return try transcriber.transcribe(samples, options: options).nBest.map { hypothesis in
+            var text = hypothesis.text, cut: Bool?
+            // A hypothesis the fallback could not cure still loops: its repeats are noise to the LLM.
+            if let threshold = options.compressionRatioThreshold, transcriber.compressionRatio(text) > threshold {
+                let result = RepetitionCut.cut(text)
+                text = result.text
+                cut = result.cut ? true : nil
+            }
+            return TranscriptHypothesis(text: text, score: hypothesis.averageLogProbability, logProbability: hypothesis.logProbability,
+                                        repetitionCut: cut)
+        }
     }
 }

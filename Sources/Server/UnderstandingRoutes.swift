@@ -10,7 +10,7 @@ extension HarkServer {
         try checkModel(form)
         let scorer = try requireScorer()
         let labels = Self.list(form.texts("labels"), separator: ",")
-        let classifier = TopicClassifier(scorer: scorer, calibrated: try calibration(form))
+        let classifier = TopicClassifier(scorer: scorer, scoring: try scoring(form, task: .topic))
         let passage = try await passage(form, context: context)
         let decision = try await workers.run(closingWith: context.channel) {
             try await classifier.classify(passage.hypotheses, labels: labels.isEmpty ? TopicPrompt.sibFleursLabels : labels)
@@ -27,7 +27,7 @@ extension HarkServer {
         guard options.count >= 2 else {
             throw APIError.badRequest("'options' needs at least two answers (repeated fields, a JSON list, or one field separated by '|')", param: "options")
         }
-        let chooser = MultipleChoice(scorer: scorer, calibrated: try calibration(form))
+        let chooser = MultipleChoice(scorer: scorer, scoring: try scoring(form, task: .multipleChoice))
         let passage = try await passage(form, context: context)
         let decision = try await workers.run(closingWith: context.channel) {
             try await chooser.answer(passage: passage.hypotheses, question: question, options: options)
@@ -43,8 +43,9 @@ extension HarkServer {
         return scorer
     }
 
-    private func calibration(_ form: RequestForm) throws -> Bool {
-        form.text("calibration") == nil ? true : try form.flag("calibration")
+    /// The task's chosen score kind, or raw log-likelihoods when the form says `calibration: false`.
+    private func scoring(_ form: RequestForm, task: PromptTemplate.Task) throws -> ScoreKind {
+        try form.text("calibration") == nil || form.flag("calibration") ? .chosen(for: task) : .raw
     }
 
     /// The passage to understand: the uploaded recording's n-best transcripts, or the given text.

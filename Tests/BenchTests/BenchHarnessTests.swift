@@ -59,9 +59,14 @@ final class ShardAndConfigurationTests: XCTestCase {
     }
 
     func testGridNamesEveryCombination() {
-        XCTAssertEqual(BenchConfiguration.grid(nBest: [1, 5], calibration: [true, false], textSource: .asr).map(\.name),
+        XCTAssertEqual(BenchConfiguration.grid(nBest: [1, 5], scoring: [.calibrated, .raw], textSource: .asr).map(\.name),
                        ["n1/cal", "n1/raw", "n5/cal", "n5/raw"])
-        XCTAssertEqual(BenchConfiguration.grid(nBest: [1, 5], calibration: [true], textSource: .reference).map(\.name), ["reference/cal"])
+        XCTAssertEqual(BenchConfiguration.grid(nBest: [1, 5], scoring: [.calibrated], textSource: .reference).map(\.name), ["reference/cal"])
+        // A 1-best list is the same in both modes; the comparisons add the oracle of the largest list and the reference.
+        XCTAssertEqual(BenchConfiguration.grid(nBest: [1, 5], modes: [.list, .marginal], scoring: [.normalized], textSource: .asr,
+                                               templates: [nil, "short"], compare: true).map(\.name),
+                       ["n1/norm", "n5/norm", "n5-marginal/norm", "n5-oracle/norm", "reference/norm",
+                        "n1/norm@short", "n5/norm@short", "n5-marginal/norm@short", "n5-oracle/norm@short", "reference/norm@short"])
     }
 
     func testWhisperLanguageCodes() {

@@ -33,7 +33,7 @@ final class BenchRunTests: XCTestCase {
         }
         let scorer = CountingScorer()
         let run = BenchRun(log: try ResultLog(directory: folder),
-                           configurations: BenchConfiguration.grid(nBest: [1], calibration: [true, false], textSource: .reference),
+                           configurations: BenchConfiguration.grid(nBest: [1], scoring: [.calibrated, .raw], textSource: .reference),
                            recognizer: nil, scorer: scorer)
         try await run.run(entries)
         XCTAssertEqual(run.counts, RunCounts(computed: 6, reused: 0, failed: 0))

@@ -74,6 +74,45 @@ final class BenchCommandTests: XCTestCase {
         ])
     }
 
+    /// Speech through every n-best input on a dev split, scored per byte with the default and a given template;
+    /// `hark bench tune` then sweeps the marginal configurations' temperature from what they recorded.
+    func testNBestModesTemplatesAndTuneOnADevSplit() throws {
+        let folder = try TestPaths.temporaryDirectory()
+        let template = folder.appendingPathComponent("question.txt")
+        try "Text: {text}\nQuestion: which of {labels}?\nAnswer:\n".write(to: template, atomically: true, encoding: .utf8)
+        let manifest = folder.appendingPathComponent("m.jsonl")
+        try [try json(["id": "jfk", "lang": "en", "task": "topic", "split": "dev", "audio": TestPaths.audio("jfk.flac").path, "label": "politics",
+                       "text": "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."]),
+             // Not in the dev split: never run, so its missing audio is no error.
+             try json(["id": "held-out", "lang": "en", "task": "topic", "split": "test", "audio": "missing.wav", "label": "sports", "text": "x"])]
+            .joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("run")
+        let result = try HarkProcess.run(["bench", manifest.path, "--out", out.path, "--split", "dev", "--model", "tiny.en", "--n-best", "1,3",
+                                          "--n-best-mode", "marginal,merged", "--calibration", "norm", "--prompt-template", template.path,
+                                          "--threads", "1"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        // The ASR pass and five inputs (n1, marginal, merged, oracle, reference) under two templates.
+        XCTAssertTrue(result.stderr.hasSuffix("1 items: 11 results computed, 0 reused from \(out.path)/results.jsonl, 0 failed\n"), result.stderr)
+        let records = try String(contentsOf: out.appendingPathComponent("results.jsonl"), encoding: .utf8).split(separator: "\n")
+            .map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let inputs = ["n1", "n3-marginal", "n3-merged", "n3-oracle", "reference"]
+        XCTAssertEqual(Set(records.compactMap { $0["config"] as? String }),
+                       Set(["asr"] + inputs.map { "\($0)/norm" } + inputs.map { "\($0)/norm@question" }))
+        let marginal = try XCTUnwrap(records.first { $0["config"] as? String == "n3-marginal/norm@question" })
+        XCTAssertEqual(try XCTUnwrap(marginal["weights"] as? [Double]).reduce(0, +), 1, accuracy: 1e-9)
+        XCTAssertTrue(try XCTUnwrap(marginal["prompt"] as? String).hasPrefix("Text: "), "the given template")
+
+        let tune = try HarkProcess.run(["bench", "tune", out.path])
+        XCTAssertEqual(tune.status, 0, tune.stderr)
+        let lines = tune.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1 + 2 * 10, tune.stdout)
+        XCTAssertEqual(lines.filter { $0.hasSuffix("<- best") }.count, 2, "one temperature chosen per configuration")
+
+        let missing = try HarkProcess.run(["bench", manifest.path, "--out", out.path, "--text-source", "reference", "--prompt-template", "/nonexistent.txt"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.stderr, "Error: /nonexistent.txt: cannot read the prompt template\n")
+    }
+
     func testAnInterruptedRunResumesWithoutRecomputingFinishedItems() throws {
         let folder = try TestPaths.temporaryDirectory()
         let manifest = try writeManifest(in: folder).path

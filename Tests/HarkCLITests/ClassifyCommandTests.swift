@@ -12,8 +12,8 @@ final class ClassifyCommandTests: XCTestCase {
     }
 
     func testJSONCarriesScoresTranscriptsAndPrompt() throws {
-        let result = try HarkProcess.run(["classify", "--json", "--language", "en", "--n-best", "2", "--model", "tiny.en",
-                                          "Audio/librivox-0880.wav"])
+        let result = try HarkProcess.run(["classify", "--json", "--language", "en", "--n-best", "2", "--n-best-mode", "list",
+                                          "--model", "tiny.en", "Audio/librivox-0880.wav"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         XCTAssertEqual((object["scores"] as? [String: Double])?.count, 7)
@@ -29,6 +29,53 @@ final class ClassifyCommandTests: XCTestCase {
         XCTAssertTrue(prompt.contains("1. \(texts[0].trimmingCharacters(in: .whitespaces)) (score \(String(format: "%.2f", scores[0])))\n2. "), prompt)
         XCTAssertTrue(prompt.hasSuffix("The topic of this text is"), prompt)
         XCTAssertEqual(object["label"] as? String, (object["scores"] as? [String: Double])?.max { $0.value < $1.value }?.key)
+    }
+
+    /// The default n-best mode classifies each distinct transcript alone and weighs the decisions by the
+    /// recognizer's posterior at temperature 2: the weights are that softmax of the total log-probabilities.
+    func testMarginalModeWeighsEachTranscriptsDecision() throws {
+        let result = try HarkProcess.run(["classify", "--json", "--language", "en", "--n-best", "3", "--model", "tiny.en",
+                                          "Audio/librivox-0880.wav"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let transcripts = try XCTUnwrap(object["transcripts"] as? [[String: Any]])
+        XCTAssertEqual(transcripts.count, 3)
+        let totals = try transcripts.map { try XCTUnwrap($0["logprob"] as? Double) }
+        let weights = try XCTUnwrap(object["weights"] as? [Double])
+        XCTAssertEqual(weights.reduce(0, +), 1, accuracy: 1e-9)
+        let top = totals.max()!, sum = totals.map { exp(($0 - top) / 2) }.reduce(0, +)
+        XCTAssertEqual(weights[0], exp((totals[0] - top) / 2) / sum, accuracy: 1e-6, "the best transcript's own weight (no other reads the same)")
+        let first = try XCTUnwrap(transcripts[0]["text"] as? String).trimmingCharacters(in: .whitespaces)
+        XCTAssertEqual(object["prompt"] as? String, "Possible topics: science/technology, travel, politics, sports, health, entertainment, geography.\nText: \(first)\nThe topic of this text is")
+        // The label is the best of the mixed scores, which are log-probabilities of a distribution.
+        let scores = try XCTUnwrap(object["scores"] as? [String: Double])
+        XCTAssertEqual(scores.values.map { exp($0) }.reduce(0, +), 1, accuracy: 1e-9)
+        XCTAssertEqual(object["label"] as? String, scores.max { $0.value < $1.value }?.key)
+    }
+
+    func testPromptTemplateAndScoringOptions() throws {
+        let folder = try TestPaths.temporaryDirectory()
+        let template = folder.appendingPathComponent("short.txt")
+        try "News: {text}\nSection:\n".write(to: template, atomically: true, encoding: .utf8)
+        let result = try HarkProcess.run(["classify", "--json", "--scoring", "raw", "--prompt-template", template.path,
+                                          "--text", "The striker scored twice in the final."])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["prompt"] as? String, "News: The striker scored twice in the final.\nSection:")
+        XCTAssertEqual(object["scores"] as? [String: Double], object["raw_scores"] as? [String: Double], "raw scores decide")
+
+        let mcqTemplate = folder.appendingPathComponent("cloze.txt")
+        try "{passage}\nQ: {question}\nA:".write(to: mcqTemplate, atomically: true, encoding: .utf8)
+        let wrongTask = try HarkProcess.run(["classify", "--prompt-template", mcqTemplate.path, "--text", "x"])
+        XCTAssertEqual(wrongTask.status, 1)
+        XCTAssertEqual(wrongTask.stderr, "Error: \(mcqTemplate.path): this is a multiple-choice template\n")
+        let missing = try HarkProcess.run(["classify", "--prompt-template", "/nonexistent.txt", "--text", "x"])
+        XCTAssertEqual(missing.stderr, "Error: /nonexistent.txt: cannot read the prompt template\n")
+        let concurrency = try HarkProcess.run(["classify", "--llm-concurrency", "0", "--text", "x"])
+        XCTAssertEqual(concurrency.status, 64)
+        XCTAssertTrue(concurrency.stderr.hasPrefix("Error: --llm-concurrency must be at least 1\n"), concurrency.stderr)
+        let both = try HarkProcess.run(["classify", "--scoring", "cal", "--no-calibration", "--text", "x"])
+        XCTAssertTrue(both.stderr.hasPrefix("Error: give --scoring or --no-calibration, not both\n"), both.stderr)
     }
 
     /// Recordings are recognized and classified one by one: an unreadable one is reported and skipped.

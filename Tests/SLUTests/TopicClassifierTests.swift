@@ -20,7 +20,7 @@ final class TopicClassifierTests: XCTestCase {
                        "Possible topics: a, b.\nText: Hello.\nThe topic of this text is")
         XCTAssertEqual(TopicPrompt.text(labels: ["a"], hypotheses: [TranscriptHypothesis(text: "one", score: -0.1),
                                                                     TranscriptHypothesis(text: "won", score: -0.734)]),
-                       "Possible topics: a.\nText (alternative transcripts of the same speech, most likely first):\n1. one (score -0.10)\n2. won (score -0.73)\nThe topic of this text is")
+                       "Possible topics: a.\nText: (alternative transcripts of the same speech, most likely first)\n1. one (score -0.10)\n2. won (score -0.73)\nThe topic of this text is")
     }
 
     func testEmptyLabelsAndEmptyTextAreRejected() async throws {
