@@ -17,9 +17,9 @@ for line in open("manifest.jsonl", encoding="utf-8"):
         os.replace(item["audio"] + ".tmp", item["audio"])
 PY
 load_before=$(cut -d' ' -f1 /proc/loadavg)
-command="hark bench Benchmarks/slu-mini/manifest.jsonl --out Benchmarks/slu-mini/out --n-best 1,5 --calibration on,off"
+command="hark bench Benchmarks/slu-mini/manifest.jsonl --out Benchmarks/slu-mini/out --n-best 1,5 --n-best-mode list,marginal,merged --calibration on,off,norm"
 start=$(date +%s)
-"$hark" bench manifest.jsonl --out out --n-best 1,5 --calibration on,off
+"$hark" bench manifest.jsonl --out out --n-best 1,5 --n-best-mode list,marginal,merged --calibration on,off,norm
 seconds=$(( $(date +%s) - start ))
 results=../results/slu-mini
 mkdir -p "$results"
