@@ -46,39 +46,27 @@ enum Kernels {
                                                                      _ valid: Int, _ scales: UnsafePointer<Float>?,
                                                                      _ bias: UnsafePointer<Float>?,
                                                                      _ rows: InlineArray<R, Int>.Type) {
-        var low = InlineArray<R, SIMD8<Float>>(repeating: .zero)
-        var high = InlineArray<R, SIMD8<Float>>(repeating: .zero)
+        // One 16-wide accumulator per row: one zmm register with AVX-512, two ymm with AVX2.
+        var sums = InlineArray<R, SIMD16<Float>>(repeating: .zero)
         // Row pointers and a moving weight pointer keep index arithmetic (and Swift's overflow checks on it,
         // which took as many instructions as the FMAs) out of the loop.
         var rowStarts = InlineArray<R, UnsafePointer<Float>>(repeating: x)
         for r in 0..<R { rowStarts[r] = x + r &* columns }
         var panelColumn = w
         for c in 0..<columns {
-            let w0 = Element.widenEight(UnsafeRawPointer(panelColumn))
-            let w1 = Element.widenEight(UnsafeRawPointer(panelColumn + 8))
+            let weight = Element.widenSixteen(UnsafeRawPointer(panelColumn))
             panelColumn += 16
-            for r in 0..<R {
-                let xv = SIMD8<Float>(repeating: rowStarts[r][c])
-                low[r].addProduct(xv, w0)
-                high[r].addProduct(xv, w1)
-            }
+            for r in 0..<R { sums[r].addProduct(SIMD16<Float>(repeating: rowStarts[r][c]), weight) }
         }
         for r in 0..<R {
             let out = y + r * stride
             if valid == 16 {
-                var a = low[r], b = high[r]
-                if let scales {
-                    a *= UnsafeRawPointer(scales).loadUnaligned(as: SIMD8<Float>.self)
-                    b *= UnsafeRawPointer(scales + 8).loadUnaligned(as: SIMD8<Float>.self)
-                }
-                if let bias {
-                    a += UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)
-                    b += UnsafeRawPointer(bias + 8).loadUnaligned(as: SIMD8<Float>.self)
-                }
-                UnsafeMutableRawPointer(out).storeBytes(of: a, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(out + 8).storeBytes(of: b, as: SIMD8<Float>.self)
+                var sum = sums[r]
+                if let scales { sum *= UnsafeRawPointer(scales).loadUnaligned(as: SIMD16<Float>.self) }
+                if let bias { sum += UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self) }
+                UnsafeMutableRawPointer(out).storeBytes(of: sum, as: SIMD16<Float>.self)
             } else {
-                for o in 0..<valid { out[o] = (o < 8 ? low[r][o] : high[r][o - 8]) * (scales?[o] ?? 1) + (bias?[o] ?? 0) }
+                for o in 0..<valid { out[o] = sums[r][o] * (scales?[o] ?? 1) + (bias?[o] ?? 0) }
             }
         }
     }

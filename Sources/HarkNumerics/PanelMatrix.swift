@@ -1,36 +1,40 @@
 // Matrices packed once for products x W^T: float16 weights as the model files store them, int8
 // weights with a scale per row, and attention keys and values (float16, or float32 for the float32 compute type).
 
-/// An element a panel can hold: widened to float32 eight at a time inside the product's loop.
+/// An element a panel can hold: widened to float32 a panel column (sixteen) at a time inside the product's loop.
 public protocol PanelElement: Sendable {
     /// The nearest storable value (float16 rounding, or an int8 rounded and clamped to -127...127).
     init(rounding value: Float)
     var float: Float { get }
-    /// Eight consecutive elements at p as float32 (one vcvtph2ps for float16, one load for float32).
-    static func widenEight(_ p: UnsafeRawPointer) -> SIMD8<Float>
+    /// Sixteen consecutive elements at p as float32: one vcvtph2ps for float16, one load for float32 (two of
+    /// each where vectors are 256 bits wide).
+    static func widenSixteen(_ p: UnsafeRawPointer) -> SIMD16<Float>
 }
 
 extension Float16: PanelElement {
     public init(rounding value: Float) { self.init(value) }
     public var float: Float { Float(self) }
-    @inline(__always) public static func widenEight(_ p: UnsafeRawPointer) -> SIMD8<Float> {
-        SIMD8<Float>(p.loadUnaligned(as: SIMD8<Float16>.self))
+    @inline(__always) public static func widenSixteen(_ p: UnsafeRawPointer) -> SIMD16<Float> {
+        SIMD16<Float>(p.loadUnaligned(as: SIMD16<Float16>.self))
     }
 }
 
 extension Int8: PanelElement {
     public init(rounding value: Float) { self.init(Swift.max(-127, Swift.min(127, value.rounded()))) }
     public var float: Float { Float(self) }
-    @inline(__always) public static func widenEight(_ p: UnsafeRawPointer) -> SIMD8<Float> {
-        SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: p.loadUnaligned(as: SIMD8<Int8>.self)))
+    /// In halves: the standard library's 16-lane integer conversions are out-of-line calls, its 8-lane ones inline.
+    @inline(__always) public static func widenSixteen(_ p: UnsafeRawPointer) -> SIMD16<Float> {
+        let bytes = p.loadUnaligned(as: SIMD16<Int8>.self)
+        return SIMD16(lowHalf: SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes.lowHalf)),
+                      highHalf: SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes.highHalf)))
     }
 }
 
 extension Float: PanelElement {
     public init(rounding value: Float) { self = value }
     public var float: Float { self }
-    @inline(__always) public static func widenEight(_ p: UnsafeRawPointer) -> SIMD8<Float> {
-        p.loadUnaligned(as: SIMD8<Float>.self)
+    @inline(__always) public static func widenSixteen(_ p: UnsafeRawPointer) -> SIMD16<Float> {
+        p.loadUnaligned(as: SIMD16<Float>.self)
     }
 }
 
