@@ -35,6 +35,23 @@ public enum BenchInput: Hashable, Sendable {
         }
     }
 
+    /// How many of the recognizer's transcripts the input draws on; nil when it does not use the recognizer.
+    var nBest: Int? {
+        switch self {
+        case let .list(n), let .marginal(n), let .merged(n), let .oracle(n): return n
+        case .reference, .datasetASR: return nil
+        }
+    }
+
+    /// How the drawn transcripts reach the LLM (the oracle's one chosen transcript is a list of one).
+    var mode: NBestMode {
+        switch self {
+        case .marginal: return .marginal
+        case .merged: return .merged
+        default: return .list
+        }
+    }
+
     var needsReference: Bool {
         switch self {
         case .oracle, .reference: return true
@@ -170,23 +187,9 @@ public final class BenchRun {
         self.temperature = temperature
     }
 
-    private var largestNBest: Int {
-        configurations.map { configuration -> Int in
-            switch configuration.input {
-            case let .list(n), let .marginal(n), let .merged(n), let .oracle(n): return n
-            case .reference, .datasetASR: return 1
-            }
-        }.max() ?? 1
-    }
+    private var largestNBest: Int { configurations.compactMap(\.input.nBest).max() ?? 1 }
 
-    private var needsRecognizer: Bool {
-        configurations.contains { configuration in
-            switch configuration.input {
-            case .list, .marginal, .merged, .oracle: return true
-            case .reference, .datasetASR: return false
-            }
-        }
-    }
+    private var needsRecognizer: Bool { configurations.contains { $0.input.nBest != nil } }
 
     public func run(_ entries: [ManifestEntry]) async throws {
         for (done, entry) in entries.enumerated() {
@@ -299,11 +302,8 @@ public final class BenchRun {
 
     private func key(_ entry: ManifestEntry, _ configuration: BenchConfiguration) -> String {
         var parts = [entry.item.id, entry.item.task, configuration.name, "llm=\(scorer?.fingerprint ?? "none")"]
-        switch configuration.input {
-        case .list, .merged, .oracle: parts.append("asr=\(recognizer?.fingerprint ?? "none")")
-        case .marginal: parts += ["asr=\(recognizer?.fingerprint ?? "none")", "T=\(temperature)"]
-        case .reference, .datasetASR: break
-        }
+        if configuration.input.nBest != nil { parts.append("asr=\(recognizer?.fingerprint ?? "none")") }
+        if configuration.input.mode == .marginal { parts.append("T=\(temperature)") }
         return parts.joined(separator: "|")
     }
 
@@ -347,24 +347,15 @@ public final class BenchRun {
     /// mode, each distinct hypothesis' scores and weight so that `hark bench tune` can reweigh them.
     private func decide(_ question: (question: CandidateQuestion, keys: [String]), hypotheses: [TranscriptHypothesis],
                         configuration: BenchConfiguration, prompts: inout PromptScores, into record: inout BenchRecord) async throws -> CandidateDecision {
-        let kind = configuration.scoring
+        let plan = NBestPlan(question.question, hypotheses: hypotheses, mode: configuration.input.mode, temperature: temperature)
+        let each = try await prompts.scores(plan.prompts, question: question.question, scorer: candidateScorer!)
         record.candidates = question.keys
-        switch configuration.input {
-        case .marginal:
-            let distinct = Marginalization.distinct(hypotheses, temperature: temperature)
-            let texts = distinct.map { question.question.prompt([$0.hypothesis]) }
-            let each = try await prompts.scores(texts, question: question.question, scorer: candidateScorer!)
-            record.seconds = each.map(\.seconds).reduce(0, +)
-            record.weights = distinct.map(\.weight)
+        record.seconds = each.map(\.seconds).reduce(0, +)
+        if let weights = plan.weights {
+            record.weights = weights
             record.hypothesisScores = each.map(\.scores)
-            return Marginalization.decision(each.map(\.scores), weights: record.weights!, kind: kind, prompt: texts[0])
-        default:
-            let mode: NBestMode = if case .merged = configuration.input { .merged } else { .list }
-            let text = question.question.prompt(mode.promptInput(hypotheses))
-            let scored = try await prompts.scores([text], question: question.question, scorer: candidateScorer!)[0]
-            record.seconds = scored.seconds
-            return CandidateDecision(scores: scored.scores.values(kind), rawScores: scored.scores.raw, prompt: text, weights: nil)
         }
+        return plan.decision(each.map(\.scores), kind: configuration.scoring)
     }
 }
 

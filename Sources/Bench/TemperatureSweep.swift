@@ -23,7 +23,7 @@ public struct TemperatureSweep: Equatable, Sendable {
 
     public init(records: [BenchRecord]) {
         var latest: [String: BenchRecord] = [:]
-        // Marginal decisions; those without scores heard nothing and count as wrong, as in the report.
+        // Marginal decisions; those without per-hypothesis scores count as the report counts them.
         for record in records where record.config.contains("-marginal/") && record.correct != nil { latest["\(record.item)|\(record.config)"] = record }
         let groups = Dictionary(grouping: latest.values) { [$0.task, $0.config] }
         rows = groups.keys.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { key in
@@ -55,7 +55,8 @@ public struct TemperatureSweep: Equatable, Sendable {
         for record in records {
             guard let scores = record.hypothesisScores, let candidates = record.candidates, let transcripts = record.transcripts,
                   let expected = record.expected, let target = candidates.firstIndex(of: expected) else {
-                byLanguage[record.lang, default: []].append(0)
+                // One prompt decided (an empty transcript, or a single hypothesis): no temperature changes it.
+                byLanguage[record.lang, default: []].append(record.correct == true ? 1 : 0)
                 continue
             }
             let weights = Marginalization.distinct(transcripts, temperature: temperature).map(\.weight)

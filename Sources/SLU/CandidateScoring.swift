@@ -76,22 +76,42 @@ public struct CandidateScorer {
         return CandidateScores(raw: raw, prior: prior, byteCounts: continuations.map(\.utf8.count))
     }
 
-    /// The decision over n-best hypotheses: one prompt holding the list, or one prompt per distinct hypothesis
-    /// (scored concurrently as far as the scorer allows) combined under the posterior.
+    /// The decision over n-best hypotheses, its prompts scored concurrently as far as the scorer allows.
     public func decide(_ question: CandidateQuestion, hypotheses: [TranscriptHypothesis], mode: NBestMode,
                        temperature: Double, kind: ScoreKind) async throws -> CandidateDecision {
-        let calibrate = kind == .calibrated
-        guard mode == .marginal, hypotheses.count > 1 else {
-            let prompt = question.prompt(mode.promptInput(hypotheses))
-            let scores = try await scores(question, prompt: prompt, calibrate: calibrate)
-            return CandidateDecision(scores: scores.values(kind), rawScores: scores.raw, prompt: prompt, weights: nil)
+        let plan = NBestPlan(question, hypotheses: hypotheses, mode: mode, temperature: temperature)
+        let scores = try await concurrentMap(plan.prompts, limit: scorer.maxConcurrentRequests) {
+            try await self.scores(question, prompt: $0, calibrate: kind == .calibrated)
         }
-        let distinct = Marginalization.distinct(hypotheses, temperature: temperature)
-        let prompts = distinct.map { question.prompt([$0.hypothesis]) }
-        let each = try await concurrentMap(prompts, limit: scorer.maxConcurrentRequests) {
-            try await self.scores(question, prompt: $0, calibrate: calibrate)
+        return plan.decision(scores, kind: kind)
+    }
+}
+
+/// The prompts an n-best decision asks: one (the list, the merged transcript, or a lone hypothesis), or in
+/// marginal mode one per distinct hypothesis with its posterior weight. Callers that score prompts their own way
+/// (`hark bench` reuses scores across configurations) share the rule through this value.
+public struct NBestPlan: Sendable {
+    public let prompts: [String]
+    /// Marginal mode: each prompt's posterior weight; nil when one prompt decides.
+    public let weights: [Double]?
+
+    public init(_ question: CandidateQuestion, hypotheses: [TranscriptHypothesis], mode: NBestMode, temperature: Double) {
+        if mode == .marginal, hypotheses.count > 1 {
+            let distinct = Marginalization.distinct(hypotheses, temperature: temperature)
+            prompts = distinct.map { question.prompt([$0.hypothesis]) }
+            weights = distinct.map(\.weight)
+        } else {
+            prompts = [question.prompt(mode.promptInput(hypotheses))]
+            weights = nil
         }
-        return Marginalization.decision(each, weights: distinct.map(\.weight), kind: kind, prompt: prompts[0])
+    }
+
+    /// The decision from the prompts' scores, in the plan's order.
+    public func decision(_ scores: [CandidateScores], kind: ScoreKind) -> CandidateDecision {
+        guard let weights else {
+            return CandidateDecision(scores: scores[0].values(kind), rawScores: scores[0].raw, prompt: prompts[0], weights: nil)
+        }
+        return Marginalization.decision(scores, weights: weights, kind: kind, prompt: prompts[0])
     }
 }
 

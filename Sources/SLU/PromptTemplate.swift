@@ -38,8 +38,6 @@ public struct PromptTemplate: Equatable, Sendable {
 
     public static func `default`(for task: Task) -> PromptTemplate { task == .topic ? defaultTopic : defaultMultipleChoice }
 
-    public var isDefault: Bool { self == Self.default(for: task) }
-
     private static func bundled(_ resource: String) -> PromptTemplate {
         guard let url = Bundle.module.url(forResource: resource, withExtension: "txt") else { fatalError("missing resource \(resource).txt") }
         return try! PromptTemplate(contentsOf: url)

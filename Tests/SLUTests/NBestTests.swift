@@ -18,7 +18,8 @@ final class NBestTests: XCTestCase {
         XCTAssertEqual(MultipleChoicePrompt.text(passage: [TranscriptHypothesis(text: "It rains.", score: 0)], question: "Weather?",
                                                  options: ["rain", "sun", "snow", "fog"], template: mcq),
                        "P: It rains.\nQ: Weather?\nA. rain\nB. sun\nC. snow\nD. fog\nAnswer:")
-        XCTAssertTrue(PromptTemplate.defaultTopic.isDefault)
+        XCTAssertEqual(PromptTemplate.default(for: .topic), PromptTemplate.defaultTopic)
+        XCTAssertEqual(PromptTemplate.default(for: .multipleChoice).task, .multipleChoice)
         XCTAssertThrowsError(try PromptTemplate(name: "x.txt", text: "Passage: {text}\nQuestion: {question}")) {
             XCTAssertEqual("\($0)", "x.txt: a prompt template needs {text} (topic) or {passage} and {question} (multiple choice)")
         }
