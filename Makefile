@@ -12,7 +12,7 @@ LLAMA_CPP_PYTHON := llama-cpp-python[server]==0.3.36
 # Release build for speed, for this machine's CPU (its AVX2/AVX-512, FMA and F16C: as llama.cpp's GGML_NATIVE);
 # `make build PORTABLE=1` builds for any x86-64 instead (slower: no vector FMA or half-precision conversion).
 # -enable-testing lets the test targets see internal symbols of the release build.
-CPU_FLAGS := $(if $(PORTABLE),,-Xswiftc -target-cpu -Xswiftc native)
+CPU_FLAGS := $(if $(PORTABLE),,-Xswiftc -target-cpu -Xswiftc native -Xcc -march=native)
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 HARK := .build/release/hark
 # References measured on the machine that runs the tests (see machine-references below).

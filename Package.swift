@@ -45,7 +45,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Pipeline stages; each depends on exactly what it imports.
-        .target(name: "HarkNumerics", dependencies: ["COpenBLAS"]),
+        // The 8-bit products in C with intrinsics (see its header for why not Swift); HarkNumerics calls them.
+        .target(name: "CInt8Kernels"),
+        .target(name: "HarkNumerics", dependencies: ["COpenBLAS", "CInt8Kernels"]),
         .target(name: "Audio", dependencies: ["CSndfile", "CSoxr"]),
         .target(name: "Features", dependencies: ["HarkNumerics", "CFFTW3"]),
         .target(name: "VAD", dependencies: ["HarkNumerics"]),

@@ -69,12 +69,14 @@ public enum Attention {
                         }
                         continue
                     }
-                    BLAS.gemm(query, key, workerScores, m: rows, n: keys, k: headDim, transposeB: true,
-                              alpha: scale, lda: qWidth, ldb: kvWidth, ldc: keys)
+                    // Only the keys some query of the block sees: a prompt's causal mask hides half of its scores.
+                    let seen = visibility.keys(of: firstRow..<(firstRow + rows), total: keys)
+                    BLAS.gemm(query, key + seen.lowerBound * kvWidth, workerScores + seen.lowerBound, m: rows, n: seen.count,
+                              k: headDim, transposeB: true, alpha: scale, lda: qWidth, ldb: kvWidth, ldc: keys)
                     softmaxRows(workerScores, queries: firstRow..<(firstRow + rows), keys: keys,
                                 visibility: visibility, softmax: softmax)
-                    BLAS.gemm(workerScores, value, output, m: rows, n: headDim, k: keys,
-                              lda: keys, ldb: kvWidth, ldc: qWidth)
+                    BLAS.gemm(workerScores + seen.lowerBound, value + seen.lowerBound * kvWidth, output, m: rows,
+                              n: headDim, k: seen.count, lda: keys, ldb: kvWidth, ldc: qWidth)
                 }
             }
         }
@@ -105,6 +107,12 @@ public enum Attention {
             let first = window.map { max(0, prefix + i - start + 1 - $0) } ?? 0
             let ownFirst = window.map { max(prefix + start, last - $0) } ?? prefix + start
             return (min(first, prefix)..<last, prefix..<ownFirst)
+        }
+
+        /// The keys that any of `queries` sees (each query's range, merged).
+        func keys(of queries: Range<Int>, total: Int) -> Range<Int> {
+            let ranges = queries.map { keys(of: $0, total: total).range }
+            return ranges.map(\.lowerBound).min()!..<ranges.map(\.upperBound).max()!
         }
     }
 

@@ -1,6 +1,7 @@
 // Weight matrices in ggml's quantized blocks, read where they lie (a mapped GGUF): rows dequantized, and products
-// with float32 rows, as integer dot products against 8-bit activations for a few rows, through float32 tiles and
-// gemm for many.
+// with float32 rows as integer dot products against 8-bit activations, block by block for a few rows, through
+// tiles of 8-bit codes for many.
+import CInt8Kernels
 import Foundation
 
 /// Rows of `columns` values stored back to back in blocks of `format`, starting at `base`; `owner` keeps the
@@ -70,8 +71,8 @@ public struct QuantizedMatrix: @unchecked Sendable {
     }
 
     /// Up to this many rows, products are integer dot products on the blocks (each weight row read once per
-    /// activation row: decoding steps, the reads of memory are what costs); more rows go through float32 tiles
-    /// and gemm, which reuses each dequantized tile for all of them.
+    /// activation row: decoding steps, the reads of memory are what costs); more rows go through tiles of weight
+    /// rows recoded to one 8-bit layout (CInt8Kernels), each tile reused for all of them.
     public static let integerRowLimit = 8
 
     /// y = x W^T for x [rows, columns] (row-major), y [rows, self.rows]. In both paths the activation rows are
@@ -89,16 +90,14 @@ public struct QuantizedMatrix: @unchecked Sendable {
         let columns = matrices[0].columns
         precondition(matrices.allSatisfy { $0.columns == columns }, "products of one input need matrices of one width")
         precondition(x.count == inputRows * columns, "product: \(x.count) values are not \(inputRows) rows of \(columns)")
-        var activations: [Int: QuantizedActivations] = [:]
-        for matrix in matrices where activations[matrix.format.blockValues] == nil {
-            activations[matrix.format.blockValues] = QuantizedActivations(x, block: matrix.format.blockValues)
-        }
+        let blockSizes = Set(matrices.map(\.format.blockValues))
         // All outputs in one buffer, matrix i's [inputRows, rows] at offsets[i].
         let offsets = matrices.indices.map { i in matrices[..<i].reduce(0) { $0 + inputRows * $1.rows } }
         var y = [Float](repeating: 0, count: matrices.reduce(0) { $0 + inputRows * $1.rows })
         y.withUnsafeMutableBufferPointer { py in
             let output = py.baseAddress!
             if inputRows <= integerRowLimit {
+                let activations = Dictionary(uniqueKeysWithValues: blockSizes.map { ($0, QuantizedActivations(x, block: $0)) })
                 // The matrices' rows one after the other; a chunk may span two matrices.
                 let firstRows = matrices.indices.map { i in matrices[..<i].reduce(0) { $0 + $1.rows } }
                 let total = matrices.reduce(0) { $0 + $1.rows }
@@ -113,21 +112,20 @@ public struct QuantizedMatrix: @unchecked Sendable {
                 }
                 return
             }
-            let rounded = activations.mapValues { $0.dequantized() }
+            let coded = Dictionary(uniqueKeysWithValues: blockSizes.map {
+                ($0, CodedActivations(x, columns: columns, block: $0, pool: pool))
+            })
             let tiles = matrices.indices.flatMap { i in
                 stride(from: 0, to: matrices[i].rows, by: tileRows).map { (matrix: i, first: $0) }
             }
-            var scratch = [Float](repeating: 0, count: pool.threads * tileRows * columns)
-            scratch.withUnsafeMutableBufferPointer { pt in
+            var scratch = (0..<pool.threads).map { _ in CodedTile(rows: tileRows, columns: columns) }
+            scratch.withUnsafeMutableBufferPointer { tilesOfWorkers in
                 pool.forEach(chunks: tiles.count) { t, worker in
                     let (i, first) = tiles[t], matrix = matrices[i]
-                    let tile = pt.baseAddress! + worker * tileRows * columns
                     let count = min(tileRows, matrix.rows - first)
-                    matrix.decodeRows(first..<(first + count), into: tile)
-                    rounded[matrix.format.blockValues]!.withUnsafeBufferPointer { px in
-                        BLAS.gemm(px.baseAddress!, tile, output + offsets[i] + first, m: inputRows, n: count,
-                                  k: columns, transposeB: true, ldc: matrix.rows)
-                    }
+                    tilesOfWorkers[worker].recode(matrix, rows: first..<(first + count))
+                    tilesOfWorkers[worker].multiply(coded[matrix.format.blockValues]!, into: output + offsets[i] + first,
+                                                    outputStride: matrix.rows)
                 }
             }
         }
@@ -163,8 +161,114 @@ public struct QuantizedMatrix: @unchecked Sendable {
         }
     }
 
-    /// Weight rows dequantized at a time for gemm: 64 rows of Gemma's widest input (2048) are 512 kB, an L2.
+    /// Weight rows recoded at a time: 64 rows of Gemma's widest input (2048) are 128 kB of codes and 64 kB of
+    /// scales, well within an L2, where they stay while every activation row passes.
     static let tileRows = 64
+}
+
+/// Weight rows recoded for CInt8Kernels: each group of 16 values as value = scale * code + offset, codes 0...255,
+/// so that every block format meets the activations in one product (vpdpbusd multiplies unsigned by signed bytes).
+struct CodedTile {
+    var codes: [UInt8]
+    var scales: [Float]
+    var offsets: [Float]
+    var rows = 0
+    let columns: Int
+
+    init(rows: Int, columns: Int) {
+        precondition(columns % 16 == 0, "rows of \(columns) values are not whole groups of 16")
+        self.columns = columns
+        codes = [UInt8](repeating: 0, count: rows * columns)
+        scales = [Float](repeating: 0, count: rows * columns / 16)
+        offsets = scales
+    }
+
+    /// Holds `range`'s rows of `matrix` from now on.
+    mutating func recode(_ matrix: QuantizedMatrix, rows range: Range<Int>) {
+        precondition(matrix.columns == columns && range.count * columns <= codes.count)
+        let format = matrix.format, blocks = columns / format.blockValues, groups = format.blockValues / 16
+        codes.withUnsafeMutableBufferPointer { codes in
+        scales.withUnsafeMutableBufferPointer { scales in
+        offsets.withUnsafeMutableBufferPointer { offsets in
+            for (r, row) in range.enumerated() {
+                let weights = matrix.base + row * matrix.rowBytes
+                for b in 0..<blocks {
+                    let group = (r * blocks + b) * groups
+                    BlockRecoding.recode(format, weights + b * format.blockBytes, codes: codes.baseAddress! + group * 16,
+                                         scales: scales.baseAddress! + group, offsets: offsets.baseAddress! + group)
+                }
+            }
+        }
+        }
+        }
+        rows = range.count
+    }
+
+    /// y[r * outputStride + o] for every activation row r and every row o of the tile.
+    func multiply(_ activations: CodedActivations, into y: UnsafeMutablePointer<Float>, outputStride: Int) {
+        precondition(activations.columns == columns)
+        codes.withUnsafeBufferPointer { codes in
+        scales.withUnsafeBufferPointer { scales in
+        offsets.withUnsafeBufferPointer { offsets in
+        activations.values.withUnsafeBufferPointer { values in
+        activations.scales.withUnsafeBufferPointer { activationScales in
+        activations.sums.withUnsafeBufferPointer { sums in
+            hark_int8_products(
+                HarkCodedWeights(codes: codes.baseAddress, scales: scales.baseAddress, offsets: offsets.baseAddress, rows: rows),
+                HarkCodedActivations(values: values.baseAddress, scales: activationScales.baseAddress, sums: sums.baseAddress,
+                                     rows: activations.rows),
+                columns, y, outputStride)
+        }
+        }
+        }
+        }
+        }
+        }
+    }
+}
+
+/// Activation rows as CInt8Kernels reads them: the 8-bit values, and per group of 16 the block's scale and the
+/// scaled sum of the group's values (which the weights' offsets multiply).
+struct CodedActivations {
+    let rows: Int
+    let columns: Int
+    var values: [Int8]
+    var scales: [Float]
+    var sums: [Float]
+
+    /// `x`'s rows rounded to 8 bits in blocks of `block` as QuantizedActivations rounds them, rows shared out
+    /// to the pool's threads.
+    init(_ x: [Float], columns: Int, block: Int, pool: ThreadPool) {
+        precondition(columns % block == 0 && x.count % columns == 0)
+        self.columns = columns
+        let rows = x.count / columns, groups = x.count / 16
+        self.rows = rows
+        var values = [Int8](repeating: 0, count: x.count)
+        var scales = [Float](repeating: 0, count: groups), sums = scales
+        x.withUnsafeBufferPointer { x in
+        values.withUnsafeMutableBufferPointer { values in
+        scales.withUnsafeMutableBufferPointer { scales in
+        sums.withUnsafeMutableBufferPointer { sums in
+            pool.forEach(splitting: rows, minimum: 16) { range, _ in
+                for b in (range.lowerBound * columns / block)..<(range.upperBound * columns / block) {
+                    let out = values.baseAddress! + b * block
+                    let scale = QuantizedActivations.quantize(x.baseAddress! + b * block, block: block, into: out)
+                    for g in (b * block / 16)..<((b + 1) * block / 16) {
+                        var sum: Int32 = 0
+                        for j in (g * 16)..<(g * 16 + 16) { sum &+= Int32(values[j]) }
+                        scales[g] = scale
+                        sums[g] = scale * Float(sum)
+                    }
+                }
+            }
+        }
+        }
+        }
+        }
+        self.values = values
+        self.scales = scales
+        self.sums = sums
+    }
 }
 
 /// Activation rows quantized to 8 bits per block of 32 (ggml's Q8_0: the scale max|x| / 127 stored as half) or of
@@ -188,23 +292,10 @@ struct QuantizedActivations {
         var groupSums = [Int32](repeating: 0, count: block == 256 ? x.count / 32 : 0)
         x.withUnsafeBufferPointer { x in
         values.withUnsafeMutableBufferPointer { values in
-        scales.withUnsafeMutableBufferPointer { scales in
-        groupSums.withUnsafeMutableBufferPointer { groupSums in
             for b in 0..<(x.count / block) {
-                let row = x.baseAddress! + b * block, out = values.baseAddress! + b * block
-                if block == 32 {
-                    var amax: Float = 0
-                    for j in 0..<32 { amax = max(amax, abs(row[j])) }
-                    scales[b] = HalfPrecision.rounded(amax / 127)
-                    let inverse = amax != 0 ? 127 / amax : 0
-                    for j in 0..<32 { out[j] = Self.integer(row[j] * inverse) }
-                } else {
-                    var amax: Float = 0, signedMax: Float = 0
-                    for j in 0..<256 where abs(row[j]) > amax { amax = abs(row[j]); signedMax = row[j] }
-                    guard amax != 0 else { continue }
-                    let inverseScale = -127 / signedMax
-                    scales[b] = 1 / inverseScale
-                    for j in 0..<256 { out[j] = Self.integer(inverseScale * row[j]) }
+                let out = values.baseAddress! + b * block
+                scales[b] = Self.quantize(x.baseAddress! + b * block, block: block, into: out)
+                if block == 256 {
                     for g in 0..<8 {
                         var sum: Int32 = 0
                         for j in (g * 32)..<(g * 32 + 32) { sum &+= Int32(out[j]) }
@@ -214,11 +305,31 @@ struct QuantizedActivations {
             }
         }
         }
-        }
-        }
         self.values = values
         self.scales = scales
         self.groupSums = groupSums
+    }
+
+    /// One block of `block` values (32 or 256) at x rounded to 8 bits into `out`; returns the block's scale.
+    @inline(__always)
+    static func quantize<Value: FixedWidthInteger>(_ x: UnsafePointer<Float>, block: Int,
+                                                   into out: UnsafeMutablePointer<Value>) -> Float {
+        let largestBits = largestMagnitudeBits(x, count: block), amax = Float(bitPattern: largestBits)
+        if block == 32 {
+            let inverse = amax != 0 ? 127 / amax : 0
+            for j in 0..<32 { out[j] = Value(truncatingIfNeeded: integer(x[j] * inverse)) }
+            return HalfPrecision.rounded(amax / 127)
+        }
+        guard amax != 0 else {
+            for j in 0..<256 { out[j] = 0 }
+            return 0
+        }
+        // The scale's sign is that of the first value of largest magnitude, as llama.cpp's Q8_K picks it.
+        var first = 0
+        while x[first].bitPattern & 0x7FFF_FFFF != largestBits { first += 1 }
+        let inverseScale = -127 / x[first]
+        for j in 0..<256 { out[j] = Value(truncatingIfNeeded: integer(inverseScale * x[j])) }
+        return 1 / inverseScale
     }
 
     /// scale * value for every value: the activation as llama.cpp's product sees it.
@@ -235,17 +346,26 @@ struct QuantizedActivations {
     }
 
     /// v (within -127...127 by the choice of scale) rounded to nearest even, capped at 127 as llama.cpp's Q8_K
-    /// caps it; NaN (from weights that are not numbers) becomes 0 instead of trapping.
+    /// caps it; NaN (from weights that are not numbers) becomes 0 instead of trapping. Selects and bit arithmetic
+    /// only, so that loops over a block vectorize: adding 1.5 * 2^23 to a value within -128...127 leaves its
+    /// integer, rounded to nearest even by the hardware, in the low bits (llama.cpp's nearest_int does the same).
     @inline(__always)
-    static func integer(_ v: Float) -> Int16 {
-        let rounded = nearestEven(v)
-        return rounded.isNaN ? 0 : Int16(Swift.max(-128, Swift.min(127, rounded)))
+    static func integer(_ v: Float) -> Int32 {
+        let capped = Swift.min(Swift.max(v.isNaN ? 0 : v, -128), 127)
+        return Int32(bitPattern: (capped + 12_582_912).bitPattern) &- 0x4B40_0000
     }
 
-    /// Round to the nearest integer, ties to even, for |v| < 2^22: adding 1.5 * 2^23 leaves no fraction bits, and
-    /// the hardware's default rounding does the rest (the trick llama.cpp's nearest_int uses; no library call).
+    /// The largest |x[j]| of `count` values, NaN skipped: compared as bit patterns (which order non-negative
+    /// floats as their values do), an integer maximum that vectorizes.
     @inline(__always)
-    static func nearestEven(_ v: Float) -> Float { (v + 12_582_912) - 12_582_912 }
+    static func largestMagnitudeBits(_ x: UnsafePointer<Float>, count: Int) -> UInt32 {
+        var largest: UInt32 = 0
+        for j in 0..<count {
+            let magnitude = x[j].bitPattern & 0x7FFF_FFFF
+            largest = Swift.max(largest, magnitude > 0x7F80_0000 ? 0 : magnitude)
+        }
+        return largest
+    }
 }
 
 /// Blocks to floats, one block at a time.
@@ -322,6 +442,81 @@ enum BlockDecoding {
                 out[l + 64] = scale(4) * Float(q3)
                 out[l + 96] = scale(6) * Float(q4)
             }
+        }
+    }
+}
+
+/// Blocks to CodedTile's layout: 8-bit codes (the block's own quantized values, made non-negative) and, per group
+/// of 16, the scale and offset that turn a code back into the value BlockDecoding gives.
+enum BlockRecoding {
+    static func recode(_ format: QuantizedMatrix.Format, _ block: UnsafeRawPointer, codes: UnsafeMutablePointer<UInt8>,
+                       scales: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Float>) {
+        switch format {
+        case .q8_0: q8_0(block, codes, scales, offsets)
+        case .q5_0: q5_0(block, codes, scales, offsets)
+        case .q4_K: q4_K(block, codes, scales, offsets)
+        case .q6_K: q6_K(block, codes, scales, offsets)
+        }
+    }
+
+    /// q in -128...127 becomes q + 128.
+    static func q8_0(_ block: UnsafeRawPointer, _ codes: UnsafeMutablePointer<UInt8>, _ scales: UnsafeMutablePointer<Float>,
+                     _ offsets: UnsafeMutablePointer<Float>) {
+        let d = BlockDecoding.half(block, 0)
+        for j in 0..<32 { codes[j] = block.load(fromByteOffset: 2 + j, as: UInt8.self) ^ 0x80 }
+        for g in 0..<2 { scales[g] = d; offsets[g] = -128 * d }
+    }
+
+    static func q5_0(_ block: UnsafeRawPointer, _ codes: UnsafeMutablePointer<UInt8>, _ scales: UnsafeMutablePointer<Float>,
+                     _ offsets: UnsafeMutablePointer<Float>) {
+        let d = BlockDecoding.half(block, 0)
+        let qh = block.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
+        for j in 0..<16 {
+            let low = block.load(fromByteOffset: 6 + j, as: UInt8.self)
+            codes[j] = low & 0x0F | UInt8(truncatingIfNeeded: (qh >> UInt32(j)) << 4) & 0x10
+            codes[j + 16] = low >> 4 | UInt8(truncatingIfNeeded: qh >> UInt32(j + 12)) & 0x10
+        }
+        for g in 0..<2 { scales[g] = d; offsets[g] = -16 * d }
+    }
+
+    /// Each 32 values' 6-bit scale and minimum serve both of its groups of 16.
+    static func q4_K(_ block: UnsafeRawPointer, _ codes: UnsafeMutablePointer<UInt8>, _ scales: UnsafeMutablePointer<Float>,
+                     _ offsets: UnsafeMutablePointer<Float>) {
+        let d = BlockDecoding.half(block, 0), dmin = BlockDecoding.half(block, 2)
+        let (scales8, mins8) = BlockDecoding.scalesAndMins(block + 4)
+        for pair in 0..<4 {
+            let q = block + 16 + pair * 32, out = codes + pair * 64
+            for l in 0..<32 {
+                let byte = q.load(fromByteOffset: l, as: UInt8.self)
+                out[l] = byte & 0x0F
+                out[32 + l] = byte >> 4
+            }
+        }
+        for sub in 0..<8 {
+            let scale = d * Float(BlockDecoding.byte(sub, of: scales8)), offset = -dmin * Float(BlockDecoding.byte(sub, of: mins8))
+            for g in (2 * sub)..<(2 * sub + 2) { scales[g] = scale; offsets[g] = offset }
+        }
+    }
+
+    /// 6-bit q (the value is d * scale * (q - 32)); group g's signed scale is byte 192 + g.
+    static func q6_K(_ block: UnsafeRawPointer, _ codes: UnsafeMutablePointer<UInt8>, _ scales: UnsafeMutablePointer<Float>,
+                     _ offsets: UnsafeMutablePointer<Float>) {
+        let d = BlockDecoding.half(block, 208)
+        for half128 in 0..<2 {
+            let ql = block + half128 * 64, qh = block + 128 + half128 * 32, out = codes + half128 * 128
+            for l in 0..<32 {
+                let high = qh.load(fromByteOffset: l, as: UInt8.self)
+                let low1 = ql.load(fromByteOffset: l, as: UInt8.self), low2 = ql.load(fromByteOffset: l + 32, as: UInt8.self)
+                out[l] = low1 & 0x0F | (high & 3) << 4
+                out[l + 32] = low2 & 0x0F | (high >> 2 & 3) << 4
+                out[l + 64] = low1 >> 4 | (high >> 4 & 3) << 4
+                out[l + 96] = low2 >> 4 | (high >> 6 & 3) << 4
+            }
+        }
+        for g in 0..<16 {
+            let scale = d * Float(block.load(fromByteOffset: 192 + g, as: Int8.self))
+            scales[g] = scale
+            offsets[g] = -32 * scale
         }
     }
 }

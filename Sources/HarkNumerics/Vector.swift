@@ -95,18 +95,26 @@ public enum Vector {
     }
 
     /// RMSNorm over each row: x / sqrt(mean(x^2) + eps) * weight.
-    public static func rmsNormRows(_ x: inout [Float], width: Int, weight: [Float], eps: Float) {
-        precondition(weight.count == width)
+    public static func rmsNormRows(_ x: inout [Float], width: Int, weight: [Float], eps: Float, pool: ThreadPool? = nil) {
+        precondition(weight.count == width && x.count % width == 0)
+        let rows = x.count / width
         x.withUnsafeMutableBufferPointer { p in
-            for start in stride(from: 0, to: p.count, by: width) {
-                // Squares summed in Double, then scale and weight applied one after the other, as llama.cpp
-                // does: the next product rounds its input to 8 bits, so a last-bit difference here can move a
-                // whole block's scale.
-                var sumSquares: Double = 0
-                for i in start..<(start + width) { sumSquares += Double(p[i] * p[i]) }
-                let inv = 1 / sqrtf(Float(sumSquares / Double(width)) + eps)
-                for j in 0..<width { p[start + j] = (p[start + j] * inv) * weight[j] }
+        weight.withUnsafeBufferPointer { weight in
+            let values = p.baseAddress!
+            let normalize = { (rows: Range<Int>, _: Int) in
+                for row in rows {
+                    let start = values + row * width
+                    // Squares summed in Double, then scale and weight applied one after the other, as llama.cpp
+                    // does: the next product rounds its input to 8 bits, so a last-bit difference here can move a
+                    // whole block's scale.
+                    var sumSquares: Double = 0
+                    for i in 0..<width { sumSquares += Double(start[i] * start[i]) }
+                    let inv = 1 / sqrtf(Float(sumSquares / Double(width)) + eps)
+                    for j in 0..<width { start[j] = (start[j] * inv) * weight[j] }
+                }
             }
+            if let pool { pool.forEach(splitting: rows, minimum: max(1, 32_768 / width), normalize) } else { normalize(0..<rows, 0) }
+        }
         }
     }
 

@@ -18,12 +18,17 @@ public enum ActivationRounding {
     }
 
     /// GELU (tanh form) through a half-precision table: input and output rounded to half; |x| >= 10 passes through.
-    public static func geluTanhHalfTable(_ x: inout [Float]) {
+    public static func geluTanhHalfTable(_ x: inout [Float], pool: ThreadPool) {
+        let count = x.count
         geluTable.withUnsafeBufferPointer { table in
-            for i in x.indices {
-                let v = x[i]
-                if v <= -10 { x[i] = 0 } else if v < 10 { x[i] = table[Int(HalfPrecision.halfBits(from: v))] }
+        x.withUnsafeMutableBufferPointer { x in
+            pool.forEach(splitting: count, minimum: 32_768) { range, _ in
+                for i in range {
+                    let v = x[i]
+                    if v <= -10 { x[i] = 0 } else if v < 10 { x[i] = table[Int(Float16(v).bitPattern)] }
+                }
             }
+        }
         }
     }
 

@@ -175,7 +175,7 @@ public final class Gemma3Model {
 
     private func rmsNorm(_ x: Tensor, _ weight: [Float]) -> Tensor {
         var out = x
-        Vector.rmsNormRows(&out.data, width: weight.count, weight: weight, eps: config.rmsEpsilon)
+        Vector.rmsNormRows(&out.data, width: weight.count, weight: weight, eps: config.rmsEpsilon, pool: pool)
         return out
     }
 
@@ -203,15 +203,17 @@ public final class Gemma3Model {
         let c = config
         var x = Tensor(shape: [tokens.count, c.width], data: tokens.flatMap { embeddings.row($0) })
         Vector.scale(&x.data, by: Float(c.width).squareRoot())
+        let rotations = (local: RotaryEmbedding(positions: positions, headDim: c.headDim, base: c.localRopeBase),
+                         global: RotaryEmbedding(positions: positions, headDim: c.headDim, base: c.globalRopeBase))
         for (l, layer) in layers.enumerated() {
             let h = rmsNorm(x, layer.attentionNorm)
             let projections = StoredLinear.apply([layer.query, layer.key, layer.value], to: h)
             var q = projections[0].data, k = projections[1].data, v = projections[2].data
-            Vector.rmsNormRows(&q, width: c.headDim, weight: layer.queryNorm, eps: c.rmsEpsilon)
-            Vector.rmsNormRows(&k, width: c.headDim, weight: layer.keyNorm, eps: c.rmsEpsilon)
-            let base = c.isGlobal(l) ? c.globalRopeBase : c.localRopeBase
-            RotaryEmbedding.applyNeoX(&q, heads: c.queryHeads, headDim: c.headDim, positions: positions, base: base)
-            RotaryEmbedding.applyNeoX(&k, heads: c.keyValueHeads, headDim: c.headDim, positions: positions, base: base)
+            Vector.rmsNormRows(&q, width: c.headDim, weight: layer.queryNorm, eps: c.rmsEpsilon, pool: pool)
+            Vector.rmsNormRows(&k, width: c.headDim, weight: layer.keyNorm, eps: c.rmsEpsilon, pool: pool)
+            let rotation = c.isGlobal(l) ? rotations.global : rotations.local
+            rotation.applyNeoX(&q, heads: c.queryHeads)
+            rotation.applyNeoX(&k, heads: c.keyValueHeads)
             // llama.cpp scales queries before attention and keeps keys and values in a half-precision cache.
             Vector.scale(&q, by: 1 / Float(c.headDim).squareRoot())
             ActivationRounding.toHalf(&q)
@@ -231,7 +233,7 @@ public final class Gemma3Model {
             let gateAndUp = StoredLinear.apply([layer.gate, layer.up], to: f)
             var gate = gateAndUp[0]
             let up = gateAndUp[1]
-            ActivationRounding.geluTanhHalfTable(&gate.data)
+            ActivationRounding.geluTanhHalfTable(&gate.data, pool: pool)
             for i in gate.data.indices { gate.data[i] *= up.data[i] }
             x.add(rmsNorm(layer.down(gate), layer.postFeedForwardNorm))
         }
