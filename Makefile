@@ -20,7 +20,7 @@ MACHINE_REFERENCES := .build/machine-references
 SAMPLE := Audio/jfk.flac
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-asan test-tsan deps pydeps models build build-tests machine-references long-recording fixtures bench fuzz clean
+.PHONY: demo test kernel-variants test-asan test-tsan deps pydeps models build build-tests machine-references long-recording fixtures bench fuzz clean
 
 demo: deps models build
 	$(HARK) info $(SAMPLE)
@@ -31,7 +31,23 @@ demo: deps models build
 
 test: deps pydeps models build-tests machine-references long-recording
 	python3 Tests/Tools/check_module_graph.py
+	$(MAKE) --no-print-directory kernel-variants
 	swift test $(SWIFT_FLAGS) --disable-swift-testing --skip-build
+
+# CInt8Kernels as compiled for each instruction set this CPU runs (the build's own, AVX2, portable C): the Swift
+# tests reach only the build's own.
+KERNEL_CHECK := .build/check-int8-kernels
+kernel-variants:
+	@mkdir -p .build
+	@for flags in "-march=native" "-mavx2 -mfma -mf16c" ""; do \
+		case "$$flags" in *avx2*) grep -qw avx2 /proc/cpuinfo || continue;; esac; \
+		clang -O2 $$flags -ISources/CInt8Kernels/include Tests/Kernels/check_int8_kernels.c \
+			Sources/CInt8Kernels/int8_products.c -lm -o $(KERNEL_CHECK) || exit 1; \
+		$(KERNEL_CHECK) > $(KERNEL_CHECK).out; status=$$?; \
+		grep -v " ok$$" $(KERNEL_CHECK).out; \
+		echo "CInt8Kernels ($${flags:-portable}): $$(grep -c ' ok$$' $(KERNEL_CHECK).out) checks passed"; \
+		[ $$status = 0 ] || exit 1; \
+	done
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \

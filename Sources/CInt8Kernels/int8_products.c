@@ -6,7 +6,7 @@
 #endif
 
 /// Row i of a block that may reach past the last row: computed again from the last row, and not stored.
-static inline ptrdiff_t clamped(ptrdiff_t row, ptrdiff_t rows) { return row < rows ? row : rows - 1; }
+static inline __attribute__((unused)) ptrdiff_t clamped(ptrdiff_t row, ptrdiff_t rows) { return row < rows ? row : rows - 1; }
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VNNI__)
 
@@ -160,4 +160,148 @@ void hark_int8_products(HarkCodedWeights weights, HarkCodedActivations activatio
     for (ptrdiff_t r = 0; r < activations.rows; r += activationBlock)
         for (ptrdiff_t o = 0; o < weights.rows; o += weightBlock)
             block_products(&weights, o, &activations, r, columns, y, ldy);
+}
+
+/// An IEEE half at p (little-endian) as float.
+static inline float half_at(const uint8_t *p) {
+    const uint16_t h = (uint16_t)(p[0] | p[1] << 8);
+#if defined(__F16C__)
+    return _cvtsh_ss(h);
+#else
+    const uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = h >> 10 & 0x1F;
+    uint32_t mantissa = h & 0x3FF, bits;
+    if (exponent == 0x1F) {
+        bits = sign | 0x7F800000 | mantissa << 13;
+    } else if (exponent != 0) {
+        bits = sign | (exponent + 112) << 23 | mantissa << 13;
+    } else if (mantissa == 0) {
+        bits = sign;
+    } else {  // subnormal: renormalize
+        uint32_t e = 113;
+        while (!(mantissa & 0x400)) { mantissa <<= 1; e--; }
+        bits = sign | e << 23 | (mantissa & 0x3FF) << 13;
+    }
+    float f;
+    __builtin_memcpy(&f, &bits, sizeof f);
+    return f;
+#endif
+}
+
+#if defined(__AVX2__) && defined(__FMA__)
+/// The 32 signed weights of a block (Q8_0: stored; Q5_0: 4 low bits in nibbles, the fifth in a 32-bit word, minus
+/// 16), and its scale in *d.
+static inline __m256i block_weights(const uint8_t *block, const int format, float *d) {
+    *d = half_at(block);
+    if (format == 0) return _mm256_loadu_si256((const __m256i *)(block + 2));
+    const __m128i packed = _mm_loadu_si128((const __m128i *)(block + 6));
+    const __m256i nibbles = _mm256_and_si256(
+        _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
+    uint32_t fifth;
+    __builtin_memcpy(&fifth, block + 2, 4);
+    // Byte j takes bit j of the word: each byte gets the word's byte j / 8, and is tested against bit j % 8.
+    const __m256i byte_of_bit = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bit = _mm256_set1_epi64x(0x8040201008040201);
+    const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)fifth), byte_of_bit);
+    const __m256i high = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(0x10));
+    return _mm256_sub_epi8(_mm256_or_si256(nibbles, high), _mm256_set1_epi8(16));
+}
+
+/// 8 lanes summed.
+static inline float lane_sum(__m256 v) {
+    const __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
+    return _mm_cvtss_f32(_mm_add_ss(quarter, _mm_movehdup_ps(quarter)));
+}
+#else
+/// Weight j of a block as an integer (see the vector version above).
+static inline int block_weight(const uint8_t *block, const int format, int j) {
+    if (format == 0) return (int8_t)block[2 + j];
+    const uint32_t fifth = (uint32_t)block[2] | (uint32_t)block[3] << 8 | (uint32_t)block[4] << 16 | (uint32_t)block[5] << 24;
+    const int low = j < 16 ? block[6 + j] & 0x0F : block[6 + j - 16] >> 4;
+    return (low | (int)(fifth >> j & 1) << 4) - 16;
+}
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+/// Block b of a weight row times block b of `count` activation rows, added to acc[r].
+static inline __attribute__((always_inline)) void block_step(const uint8_t *row, const int format, ptrdiff_t block_bytes,
+                                                            const int8_t *values, const float *scales, ptrdiff_t blocks,
+                                                            ptrdiff_t b, __m256 *acc, const int count) {
+    float d;
+    const __m256i w = block_weights(row + b * block_bytes, format, &d);
+#if defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VNNI__)
+    // vpdpbusd multiplies unsigned by signed bytes: the weights' magnitudes by the activations carrying the
+    // weights' signs (the sign moved across, the products are unchanged).
+    const __m256i magnitude = _mm256_abs_epi8(w);
+    const __mmask32 negative = _mm256_movepi8_mask(w);
+#else
+    // vpmaddubsw likewise; |w| * x <= 128 * 127 keeps its 16-bit pair sums exact.
+    const __m256i magnitude = _mm256_sign_epi8(w, w);
+#endif
+    for (int r = 0; r < count; r++) {
+        const __m256i x = _mm256_loadu_si256((const __m256i *)(values + r * blocks * 32 + b * 32));
+#if defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VNNI__)
+        const __m256i signed_x = _mm256_mask_sub_epi8(x, negative, _mm256_setzero_si256(), x);
+        const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), magnitude, signed_x);
+#else
+        const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(x, w)), _mm256_set1_epi16(1));
+#endif
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(d * scales[r * blocks + b]), acc[r]);
+    }
+}
+#endif
+
+/// One weight row of 32-value blocks (format 0: Q8_0, 34 bytes; 1: Q5_0, 22 bytes) against `count` (1...4)
+/// activation rows; `format` and `count` are constants where this is inlined, so the accumulators stay in
+/// registers.
+static inline __attribute__((always_inline)) void block_row(const uint8_t *row, const int format, const int8_t *values,
+                                                           const float *scales, ptrdiff_t blocks, float *y, ptrdiff_t ldy,
+                                                           const int count) {
+    const ptrdiff_t block_bytes = format == 0 ? 34 : 22;
+#if defined(__AVX2__) && defined(__FMA__)
+    // Even and odd blocks in their own accumulators: with one, each block waits for the previous block's
+    // addition (4 cycles), longer than the block's own work.
+    __m256 even[4], odd[4];
+    for (int r = 0; r < 4; r++) even[r] = odd[r] = _mm256_setzero_ps();
+    ptrdiff_t b = 0;
+    for (; b + 1 < blocks; b += 2) {
+        block_step(row, format, block_bytes, values, scales, blocks, b, even, count);
+        block_step(row, format, block_bytes, values, scales, blocks, b + 1, odd, count);
+    }
+    if (b < blocks) block_step(row, format, block_bytes, values, scales, blocks, b, even, count);
+    for (int r = 0; r < count; r++) y[r * ldy] = lane_sum(_mm256_add_ps(even[r], odd[r]));
+#else
+    for (int r = 0; r < count; r++) {
+        float sum = 0;
+        for (ptrdiff_t b = 0; b < blocks; b++) {
+            const uint8_t *block = row + b * block_bytes;
+            int32_t dot = 0;
+            for (int j = 0; j < 32; j++) dot += block_weight(block, format, j) * values[r * blocks * 32 + b * 32 + j];
+            sum += (float)dot * (half_at(block) * scales[r * blocks + b]);
+        }
+        y[r * ldy] = sum;
+    }
+#endif
+}
+
+void hark_block32_products(HarkBlock32Format format, const uint8_t *weights, ptrdiff_t row_bytes, ptrdiff_t rows,
+                           const int8_t *values, const float *scales, ptrdiff_t activation_rows, ptrdiff_t blocks,
+                           float *y, ptrdiff_t ldy) {
+    for (ptrdiff_t first = 0; first < activation_rows; first += 4) {
+        const ptrdiff_t count = activation_rows - first < 4 ? activation_rows - first : 4;
+        const int8_t *v = values + first * blocks * 32;
+        const float *s = scales + first * blocks;
+        float *out = y + first * ldy;
+        for (ptrdiff_t o = 0; o < rows; o++) {
+            const uint8_t *row = weights + o * row_bytes;
+#define HARK_ROWS(f) switch (count) { \
+            case 1: block_row(row, f, v, s, blocks, out + o, ldy, 1); break; \
+            case 2: block_row(row, f, v, s, blocks, out + o, ldy, 2); break; \
+            case 3: block_row(row, f, v, s, blocks, out + o, ldy, 3); break; \
+            default: block_row(row, f, v, s, blocks, out + o, ldy, 4); break; }
+            if (format == HarkQ8_0) { HARK_ROWS(0) } else { HARK_ROWS(1) }
+#undef HARK_ROWS
+        }
+    }
 }

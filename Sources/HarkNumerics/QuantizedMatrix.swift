@@ -136,6 +136,18 @@ public struct QuantizedMatrix: @unchecked Sendable {
     private func integerProducts(_ activations: QuantizedActivations, rows inputRows: Int, outputs: Range<Int>,
                                  into y: UnsafeMutablePointer<Float>) {
         let blocks = columns / format.blockValues, groups = columns / 32
+        if format == .q8_0 || format == .q5_0 {
+            // Most of a decoding step's bytes (Gemma's tied output projection, its Q5_0 layers): CInt8Kernels.
+            activations.bytes.withUnsafeBufferPointer { bytes in
+            activations.scales.withUnsafeBufferPointer { scales in
+                hark_block32_products(format == .q8_0 ? HarkQ8_0 : HarkQ5_0,
+                                      base.assumingMemoryBound(to: UInt8.self) + outputs.lowerBound * rowBytes, rowBytes,
+                                      outputs.count, bytes.baseAddress, scales.baseAddress, inputRows, blocks,
+                                      y + outputs.lowerBound, rows)
+            }
+            }
+            return
+        }
         activations.values.withUnsafeBufferPointer { values in
         activations.scales.withUnsafeBufferPointer { scales in
         activations.groupSums.withUnsafeBufferPointer { sums in
@@ -276,8 +288,10 @@ struct CodedActivations {
 /// even as llama.cpp's x86 code does.
 struct QuantizedActivations {
     let block: Int
-    /// The 8-bit values, widened to 16 bits: the integer products multiply 16-bit pairs.
+    /// The 8-bit values, widened to 16 bits: the integer products in Swift multiply 16-bit pairs.
     var values: [Int16]
+    /// The same values as bytes, for CInt8Kernels.
+    var bytes: [Int8]
     /// One per block.
     var scales: [Float]
     /// Q8_K only: the sum of each 32 values (Q4_K's products subtract its minimums times these).
@@ -306,6 +320,7 @@ struct QuantizedActivations {
         }
         }
         self.values = values
+        bytes = values.map { Int8(truncatingIfNeeded: $0) }
         self.scales = scales
         self.groupSums = groupSums
     }
@@ -521,8 +536,9 @@ enum BlockRecoding {
     }
 }
 
-/// One weight row times one quantized activation row. The integer part of each block's product is exact (so
-/// its order does not matter), then scaled and summed in float, as llama.cpp's vec_dot kernels do.
+/// One weight row of 256-value blocks (Q4_K, Q6_K) times one quantized activation row; 32-value blocks go
+/// through CInt8Kernels. The integer part of each block's product is exact (so its order does not matter), then
+/// scaled and summed in float, as llama.cpp's vec_dot kernels do.
 /// The loops are plain scalar code on purpose: LLVM vectorizes each block's loop into vpmovsxbw/vpmaddwd (and
 /// the bit unpacking into shifts and masks), where Swift's generic SIMD conversions were left as calls.
 enum IntegerDot {
@@ -531,69 +547,9 @@ enum IntegerDot {
                     _ values: UnsafePointer<Int16>, _ scales: UnsafePointer<Float>,
                     _ groupSums: UnsafePointer<Int32>?) -> Float {
         switch format {
-        case .q8_0: return q8_0(weights, blocks, values, scales)
-        case .q5_0: return q5_0(weights, blocks, values, scales)
         case .q4_K: return q4_K(weights, blocks, values, scales, groupSums!)
         case .q6_K: return q6_K(weights, blocks, values, scales)
-        }
-    }
-
-    /// The blocks' products summed in two running sums (even and odd blocks): with one, every block waits on
-    /// the previous block's float addition.
-    @inline(__always)
-    static func sumOfBlocks(_ blocks: Int, _ blockProduct: (Int) -> Float) -> Float {
-        var even: Float = 0, odd: Float = 0, b = 0
-        while b + 1 < blocks {
-            even += blockProduct(b)
-            odd += blockProduct(b + 1)
-            b += 2
-        }
-        if b < blocks { even += blockProduct(b) }
-        return even + odd
-    }
-
-    static func q8_0(_ w: UnsafeRawPointer, _ blocks: Int, _ a: UnsafePointer<Int16>, _ scales: UnsafePointer<Float>) -> Float {
-        sumOfBlocks(blocks) { q8_0Block(w, a, scales, $0) }
-    }
-
-    @inline(__always)
-    static func q8_0Block(_ w: UnsafeRawPointer, _ a: UnsafePointer<Int16>, _ scales: UnsafePointer<Float>, _ b: Int) -> Float {
-        let block = w + b * 34, x = a + b * 32
-        let q = (block + 2).assumingMemoryBound(to: Int8.self)
-        var s: Int32 = 0
-        for j in 0..<32 { s &+= Int32(q[j]) &* Int32(x[j]) }
-        return Float(s) * (BlockDecoding.half(block, 0) * scales[b])
-    }
-
-    static func q5_0(_ w: UnsafeRawPointer, _ blocks: Int, _ a: UnsafePointer<Int16>, _ scales: UnsafePointer<Float>) -> Float {
-        fifthBitBytes.withUnsafeBufferPointer { table in
-            sumOfBlocks(blocks) { q5_0Block(w, a, scales, $0, table.baseAddress!) }
-        }
-    }
-
-    /// For each byte value, its eight bits spread over eight bytes as 0 or 0x10 (bit k in byte k): a Q5_0 block's
-    /// 32 fifth bits become the 32 values' bit 4 in four lookups, where shifting by each value's index took
-    /// variable shifts and shuffles.
-    static let fifthBitBytes: [UInt64] = (0..<256).map { (bits: Int) -> UInt64 in
-        var word: UInt64 = 0
-        for k in 0..<8 where bits >> k & 1 == 1 { word |= 0x10 << UInt64(8 * k) }
-        return word
-    }
-
-    @inline(__always)
-    static func q5_0Block(_ w: UnsafeRawPointer, _ a: UnsafePointer<Int16>, _ scales: UnsafePointer<Float>, _ b: Int,
-                          _ table: UnsafePointer<UInt64>) -> Float {
-        let block = w + b * 22, x = a + b * 32
-        let bits = Int(block.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
-        var fifths = (table[bits & 0xFF], table[bits >> 8 & 0xFF], table[bits >> 16 & 0xFF], table[bits >> 24])
-        return withUnsafeBytes(of: &fifths) { fifth in
-            let q = (block + 6).assumingMemoryBound(to: UInt8.self)
-            var s: Int32 = 0
-            for j in 0..<16 {
-                let low = Int16(q[j] & 0x0F | fifth[j]), high = Int16(q[j] >> 4 | fifth[j + 16])
-                s &+= Int32(low &- 16) &* Int32(x[j]) &+ Int32(high &- 16) &* Int32(x[j + 16])
-            }
-            return Float(s) * (BlockDecoding.half(block, 0) * scales[b])
+        case .q8_0, .q5_0: preconditionFailure("32-value blocks multiply in CInt8Kernels")
         }
     }
 

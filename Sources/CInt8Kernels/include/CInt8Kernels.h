@@ -28,6 +28,20 @@ typedef struct {
 void hark_int8_products(HarkCodedWeights weights, HarkCodedActivations activations, ptrdiff_t columns,
                         float *y, ptrdiff_t ldy);
 
+/// ggml's 32-value blocks that have decoding-step products here.
+typedef enum {
+    HarkQ8_0 = 0,  // 34 bytes: half scale, 32 signed bytes
+    HarkQ5_0 = 1,  // 22 bytes: half scale, the 32 fifth bits, 16 bytes of 4-bit pairs; value - 16
+} HarkBlock32Format;
+
+/// y[r * ldy + o] = weight row o (blocks of `format`, rows `row_bytes` apart) times activation row r (its 32-value
+/// blocks' signed bytes `values`, [activation_rows][blocks * 32], and scales, [activation_rows][blocks]), for
+/// o < rows and r < activation_rows. For decoding steps (a few activation rows): each block's integer sum is
+/// exact, the blocks are scaled and summed in float as llama.cpp's vec_dot does.
+void hark_block32_products(HarkBlock32Format format, const uint8_t *weights, ptrdiff_t row_bytes, ptrdiff_t rows,
+                           const int8_t *values, const float *scales, ptrdiff_t activation_rows, ptrdiff_t blocks,
+                           float *y, ptrdiff_t ldy);
+
 /// Which instructions the products were compiled for: "avx512-vnni", "avx2" or "portable".
 const char *hark_int8_products_isa(void);
 
