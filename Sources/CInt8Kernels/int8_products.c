@@ -1,8 +1,18 @@
-// Products of 8-bit weight codes and 8-bit activations: AVX-512 VNNI, AVX2 or portable C, chosen at compile time.
+// Products of 8-bit weights and 8-bit activations, for prompts (recoded tiles) and decoding steps (Q8_0 and Q5_0
+// blocks as stored): AVX-512 VNNI, AVX2 or portable C, chosen at compile time.
 #include "CInt8Kernels.h"
 
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
+#endif
+
+#if defined(__AVX2__)
+/// 8 lanes summed.
+static inline float lane_sum(__m256 v) {
+    const __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
+    return _mm_cvtss_f32(_mm_add_ss(quarter, _mm_movehdup_ps(quarter)));
+}
 #endif
 
 /// Row i of a block that may reach past the last row: computed again from the last row, and not stored.
@@ -122,11 +132,8 @@ static void block_products(const HarkCodedWeights *w, ptrdiff_t o0, const HarkCo
         }
     }
     for (int j = 0; j < activationBlock && r0 + j < a->rows; j++)
-        for (int i = 0; i < weightBlock && o0 + i < w->rows; i++) {
-            const __m128 half = _mm_add_ps(_mm256_castps256_ps128(acc[i][j]), _mm256_extractf128_ps(acc[i][j], 1));
-            const __m128 quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
-            y[(r0 + j) * ldy + o0 + i] = _mm_cvtss_f32(_mm_add_ss(quarter, _mm_movehdup_ps(quarter))) + offset_sum[i][j];
-        }
+        for (int i = 0; i < weightBlock && o0 + i < w->rows; i++)
+            y[(r0 + j) * ldy + o0 + i] = lane_sum(acc[i][j]) + offset_sum[i][j];
 }
 
 const char *hark_int8_products_isa(void) { return "avx2"; }
@@ -207,12 +214,6 @@ static inline __m256i block_weights(const uint8_t *block, const int format, floa
     return _mm256_sub_epi8(_mm256_or_si256(nibbles, high), _mm256_set1_epi8(16));
 }
 
-/// 8 lanes summed.
-static inline float lane_sum(__m256 v) {
-    const __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    const __m128 quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
-    return _mm_cvtss_f32(_mm_add_ss(quarter, _mm_movehdup_ps(quarter)));
-}
 #else
 /// Weight j of a block as an integer (see the vector version above).
 static inline int block_weight(const uint8_t *block, const int format, int j) {

@@ -1,4 +1,6 @@
 // The SIMD kernels and the thread pool against plain double-precision loops over the same values.
+import Dispatch
+import Synchronization
 import XCTest
 @testable import HarkNumerics
 
@@ -141,5 +143,24 @@ final class KernelTests: XCTestCase {
             lock.lock(); for i in range { covered[i] += 1 }; lock.unlock()
         }
         XCTAssertEqual(covered, Array(repeating: 1, count: 1000))
+    }
+
+    /// Jobs back to back (the workers polling between them), a job started from inside a chunk (run by its
+    /// caller alone) and jobs started from four threads at once: every chunk runs exactly once.
+    func testThreadPoolRunsBackToBackNestedAndConcurrentJobsCompletely() {
+        let pool = ThreadPool(threads: 2)
+        let backToBack = Atomic<Int>(0)
+        for _ in 0..<2_000 { pool.forEach(chunks: 3) { _, _ in backToBack.add(1, ordering: .relaxed) } }
+        XCTAssertEqual(backToBack.load(ordering: .relaxed), 6_000)
+
+        let nested = Atomic<Int>(0)
+        pool.forEach(chunks: 4) { _, _ in pool.forEach(chunks: 5) { _, _ in nested.add(1, ordering: .relaxed) } }
+        XCTAssertEqual(nested.load(ordering: .relaxed), 20)
+
+        let concurrent = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<200 { pool.forEach(chunks: 7) { _, _ in concurrent.add(1, ordering: .relaxed) } }
+        }
+        XCTAssertEqual(concurrent.load(ordering: .relaxed), 4 * 200 * 7)
     }
 }

@@ -1,5 +1,5 @@
-// Products of unsigned 8-bit weight codes with signed 8-bit activations, in C with intrinsics: the one product
-// Swift cannot express (LLVM emits AVX-512 VNNI's vpdpbusd and AVX2's 8-bit pair sums only from intrinsics).
+// Products of 8-bit weights with signed 8-bit activations, in C with intrinsics: the one product Swift cannot
+// express (LLVM emits AVX-512 VNNI's vpdpbusd and AVX2's 8-bit pair sums only from intrinsics).
 #ifndef HARK_CINT8KERNELS_H
 #define HARK_CINT8KERNELS_H
 
