@@ -15,8 +15,21 @@ static inline float lane_sum(__m256 v) {
 }
 #endif
 
-/// Row i of a block that may reach past the last row: computed again from the last row, and not stored.
-static inline __attribute__((unused)) ptrdiff_t clamped(ptrdiff_t row, ptrdiff_t rows) { return row < rows ? row : rows - 1; }
+/// One row of coded weights or activations. A block of rows that reaches past the last row takes the last row
+/// again for the rest (computed, not stored).
+typedef struct { const uint8_t *codes; const float *scales, *offsets; } CodedWeightRow;
+typedef struct { const int8_t *values; const float *scales, *sums; } CodedActivationRow;
+
+static inline CodedWeightRow weight_row(const HarkCodedWeights *w, ptrdiff_t row, ptrdiff_t columns) {
+    const ptrdiff_t o = row < w->rows ? row : w->rows - 1;
+    return (CodedWeightRow){w->codes + o * columns, w->scales + o * (columns / 16), w->offsets + o * (columns / 16)};
+}
+
+static inline CodedActivationRow activation_row(const HarkCodedActivations *a, ptrdiff_t row,
+                                                                        ptrdiff_t columns) {
+    const ptrdiff_t r = row < a->rows ? row : a->rows - 1;
+    return (CodedActivationRow){a->values + r * columns, a->scales + r * (columns / 16), a->sums + r * (columns / 16)};
+}
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VNNI__)
 
@@ -31,25 +44,9 @@ static inline __m512 spread_groups(const float *p, __mmask8 groups) {
     return _mm512_permutexvar_ps(lane_group, _mm512_castps128_ps512(_mm_maskz_loadu_ps(groups, p)));
 }
 
-static void block_products(const HarkCodedWeights *w, ptrdiff_t o0, const HarkCodedActivations *a, ptrdiff_t r0,
-                           ptrdiff_t columns, float *y, ptrdiff_t ldy) {
+static void block_products(const CodedWeightRow *wr, int weight_rows, const CodedActivationRow *ar,
+                           int activation_rows, ptrdiff_t columns, float *y, ptrdiff_t ldy) {
     const ptrdiff_t groups = columns / 16;
-    const uint8_t *codes[weightBlock];
-    const float *weight_scales[weightBlock], *offsets[weightBlock];
-    const int8_t *values[activationBlock];
-    const float *activation_scales[activationBlock], *sums[activationBlock];
-    for (int i = 0; i < weightBlock; i++) {
-        ptrdiff_t o = clamped(o0 + i, w->rows);
-        codes[i] = w->codes + o * columns;
-        weight_scales[i] = w->scales + o * groups;
-        offsets[i] = w->offsets + o * groups;
-    }
-    for (int j = 0; j < activationBlock; j++) {
-        ptrdiff_t r = clamped(r0 + j, a->rows);
-        values[j] = a->values + r * columns;
-        activation_scales[j] = a->scales + r * groups;
-        sums[j] = a->sums + r * groups;
-    }
     __m512 acc[weightBlock][activationBlock];
     for (int i = 0; i < weightBlock; i++)
         for (int j = 0; j < activationBlock; j++) acc[i][j] = _mm512_setzero_ps();
@@ -61,12 +58,12 @@ static void block_products(const HarkCodedWeights *w, ptrdiff_t o0, const HarkCo
         __m512i u[weightBlock];
         __m512 su[weightBlock];
         for (int i = 0; i < weightBlock; i++) {
-            u[i] = _mm512_maskz_loadu_epi8(bytes, codes[i] + c);
-            su[i] = spread_groups(weight_scales[i] + c / 16, chunk_groups);
+            u[i] = _mm512_maskz_loadu_epi8(bytes, wr[i].codes + c);
+            su[i] = spread_groups(wr[i].scales + c / 16, chunk_groups);
         }
         for (int j = 0; j < activationBlock; j++) {
-            const __m512i x = _mm512_maskz_loadu_epi8(bytes, values[j] + c);
-            const __m512 sx = spread_groups(activation_scales[j] + c / 16, chunk_groups);
+            const __m512i x = _mm512_maskz_loadu_epi8(bytes, ar[j].values + c);
+            const __m512 sx = spread_groups(ar[j].scales + c / 16, chunk_groups);
             for (int i = 0; i < weightBlock; i++) {
                 const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u[i], x);
                 acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(su[i], sx), acc[i][j]);
@@ -76,14 +73,13 @@ static void block_products(const HarkCodedWeights *w, ptrdiff_t o0, const HarkCo
     for (ptrdiff_t g = 0; g < groups; g += 16) {
         const __mmask16 lanes = groups - g >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (groups - g)) - 1);
         for (int j = 0; j < activationBlock; j++) {
-            const __m512 s = _mm512_maskz_loadu_ps(lanes, sums[j] + g);
+            const __m512 s = _mm512_maskz_loadu_ps(lanes, ar[j].sums + g);
             for (int i = 0; i < weightBlock; i++)
-                acc[i][j] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, offsets[i] + g), s, acc[i][j]);
+                acc[i][j] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, wr[i].offsets + g), s, acc[i][j]);
         }
     }
-    for (int j = 0; j < activationBlock && r0 + j < a->rows; j++)
-        for (int i = 0; i < weightBlock && o0 + i < w->rows; i++)
-            y[(r0 + j) * ldy + o0 + i] = _mm512_reduce_add_ps(acc[i][j]);
+    for (int j = 0; j < activation_rows; j++)
+        for (int i = 0; i < weight_rows; i++) y[j * ldy + i] = _mm512_reduce_add_ps(acc[i][j]);
 }
 
 const char *hark_int8_products_isa(void) { return "avx512-vnni"; }
@@ -94,25 +90,9 @@ const char *hark_int8_products_isa(void) { return "avx512-vnni"; }
 // 16-bit saturation would clip codes above 127), one group per register, so its scale is one broadcast.
 enum { weightBlock = 2, activationBlock = 4 };
 
-static void block_products(const HarkCodedWeights *w, ptrdiff_t o0, const HarkCodedActivations *a, ptrdiff_t r0,
-                           ptrdiff_t columns, float *y, ptrdiff_t ldy) {
+static void block_products(const CodedWeightRow *wr, int weight_rows, const CodedActivationRow *ar,
+                           int activation_rows, ptrdiff_t columns, float *y, ptrdiff_t ldy) {
     const ptrdiff_t groups = columns / 16;
-    const uint8_t *codes[weightBlock];
-    const float *weight_scales[weightBlock], *offsets[weightBlock];
-    const int8_t *values[activationBlock];
-    const float *activation_scales[activationBlock], *sums[activationBlock];
-    for (int i = 0; i < weightBlock; i++) {
-        ptrdiff_t o = clamped(o0 + i, w->rows);
-        codes[i] = w->codes + o * columns;
-        weight_scales[i] = w->scales + o * groups;
-        offsets[i] = w->offsets + o * groups;
-    }
-    for (int j = 0; j < activationBlock; j++) {
-        ptrdiff_t r = clamped(r0 + j, a->rows);
-        values[j] = a->values + r * columns;
-        activation_scales[j] = a->scales + r * groups;
-        sums[j] = a->sums + r * groups;
-    }
     __m256 acc[weightBlock][activationBlock];
     float offset_sum[weightBlock][activationBlock];
     for (int i = 0; i < weightBlock; i++)
@@ -121,19 +101,18 @@ static void block_products(const HarkCodedWeights *w, ptrdiff_t o0, const HarkCo
     for (ptrdiff_t g = 0; g < groups; g++) {
         __m256i u[weightBlock];
         for (int i = 0; i < weightBlock; i++)
-            u[i] = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(codes[i] + g * 16)));
+            u[i] = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(wr[i].codes + g * 16)));
         for (int j = 0; j < activationBlock; j++) {
-            const __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(values[j] + g * 16)));
+            const __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(ar[j].values + g * 16)));
             for (int i = 0; i < weightBlock; i++) {
                 const __m256 dot = _mm256_cvtepi32_ps(_mm256_madd_epi16(u[i], x));
-                acc[i][j] = _mm256_fmadd_ps(dot, _mm256_set1_ps(weight_scales[i][g] * activation_scales[j][g]), acc[i][j]);
-                offset_sum[i][j] += offsets[i][g] * sums[j][g];
+                acc[i][j] = _mm256_fmadd_ps(dot, _mm256_set1_ps(wr[i].scales[g] * ar[j].scales[g]), acc[i][j]);
+                offset_sum[i][j] += wr[i].offsets[g] * ar[j].sums[g];
             }
         }
     }
-    for (int j = 0; j < activationBlock && r0 + j < a->rows; j++)
-        for (int i = 0; i < weightBlock && o0 + i < w->rows; i++)
-            y[(r0 + j) * ldy + o0 + i] = lane_sum(acc[i][j]) + offset_sum[i][j];
+    for (int j = 0; j < activation_rows; j++)
+        for (int i = 0; i < weight_rows; i++) y[j * ldy + i] = lane_sum(acc[i][j]) + offset_sum[i][j];
 }
 
 const char *hark_int8_products_isa(void) { return "avx2"; }
@@ -142,19 +121,16 @@ const char *hark_int8_products_isa(void) { return "avx2"; }
 
 enum { weightBlock = 1, activationBlock = 1 };
 
-static void block_products(const HarkCodedWeights *w, ptrdiff_t o, const HarkCodedActivations *a, ptrdiff_t r,
-                           ptrdiff_t columns, float *y, ptrdiff_t ldy) {
-    const ptrdiff_t groups = columns / 16;
-    const uint8_t *codes = w->codes + o * columns;
-    const int8_t *values = a->values + r * columns;
+static void block_products(const CodedWeightRow *wr, int weight_rows, const CodedActivationRow *ar,
+                           int activation_rows, ptrdiff_t columns, float *y, ptrdiff_t ldy) {
+    (void)weight_rows, (void)activation_rows, (void)ldy;
     float sum = 0;
-    for (ptrdiff_t g = 0; g < groups; g++) {
+    for (ptrdiff_t g = 0; g < columns / 16; g++) {
         int32_t dot = 0;
-        for (int k = 0; k < 16; k++) dot += (int32_t)codes[g * 16 + k] * (int32_t)values[g * 16 + k];
-        sum += (float)dot * (w->scales[o * groups + g] * a->scales[r * groups + g])
-            + w->offsets[o * groups + g] * a->sums[r * groups + g];
+        for (int k = 0; k < 16; k++) dot += (int32_t)wr->codes[g * 16 + k] * (int32_t)ar->values[g * 16 + k];
+        sum += (float)dot * (wr->scales[g] * ar->scales[g]) + wr->offsets[g] * ar->sums[g];
     }
-    y[r * ldy + o] = sum;
+    *y = sum;
 }
 
 const char *hark_int8_products_isa(void) { return "portable"; }
@@ -164,9 +140,17 @@ const char *hark_int8_products_isa(void) { return "portable"; }
 void hark_int8_products(HarkCodedWeights weights, HarkCodedActivations activations, ptrdiff_t columns,
                         float *y, ptrdiff_t ldy) {
     // Activation rows outside: a block of them stays in L1 while the weight rows stream from L2.
-    for (ptrdiff_t r = 0; r < activations.rows; r += activationBlock)
-        for (ptrdiff_t o = 0; o < weights.rows; o += weightBlock)
-            block_products(&weights, o, &activations, r, columns, y, ldy);
+    for (ptrdiff_t r = 0; r < activations.rows; r += activationBlock) {
+        CodedActivationRow ar[activationBlock];
+        for (int j = 0; j < activationBlock; j++) ar[j] = activation_row(&activations, r + j, columns);
+        const ptrdiff_t activation_rows = activations.rows - r < activationBlock ? activations.rows - r : activationBlock;
+        for (ptrdiff_t o = 0; o < weights.rows; o += weightBlock) {
+            CodedWeightRow wr[weightBlock];
+            for (int i = 0; i < weightBlock; i++) wr[i] = weight_row(&weights, o + i, columns);
+            const ptrdiff_t weight_rows = weights.rows - o < weightBlock ? weights.rows - o : weightBlock;
+            block_products(wr, (int)weight_rows, ar, (int)activation_rows, columns, y + r * ldy + o, ldy);
+        }
+    }
 }
 
 /// An IEEE half at p (little-endian) as float.

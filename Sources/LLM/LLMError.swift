@@ -16,7 +16,9 @@ public enum LLMError: Error, CustomStringConvertible, Equatable {
         case let .notGGUF(path): return "\(path): not a GGUF file (bad magic)"
         case let .unsupportedVersion(path, version): return "\(path): unsupported GGUF version \(version) (expected 2 or 3)"
         case let .corrupt(path, field, reason): return "\(path): corrupt GGUF at \(FileText.printable(field)): \(FileText.printable(reason, limit: 400))"
-        case let .unsupportedTensorType(path, tensor, type): return "\(path): tensor \(FileText.printable(tensor)) has unsupported type \(type)"
+        case let .unsupportedTensorType(path, tensor, type):
+            let name = GGMLType(rawValue: type).map { "\($0.name) (\(type))" } ?? "\(type)"
+            return "\(path): tensor \(FileText.printable(tensor)) has type \(name), which Hark cannot read (it reads \(GGMLType.allCases.filter(\.isSupported).map(\.name).joined(separator: ", ")))"
         case let .missingKey(path, key): return "\(path): metadata has no \(key)"
         case let .missingTensor(path, name): return "\(path): no tensor \(name)"
         }

@@ -48,6 +48,7 @@ public enum GGMLType: UInt32, CaseIterable, Sendable {
         }
     }
 
+    /// ggml's name of the type (Q4_0, Q6_K, BF16, ...).
     public var name: String {
         switch self {
         case .f32: return "F32"

@@ -141,7 +141,7 @@ final class GGUFFileTests: XCTestCase {
         append(UInt32(1)); append(UInt64(32)); append(UInt32(2)); append(UInt64(0))
         file.append(Data(count: 64))
         let url = try writeTemporary(file)
-        XCTAssertThrowsError(try GGUFFile(url: url)) { XCTAssertEqual("\($0)", "\(url.path): tensor weights has unsupported type 2") }
+        XCTAssertThrowsError(try GGUFFile(url: url)) { XCTAssertEqual("\($0)", "\(url.path): tensor weights has type Q4_0 (2), which Hark cannot read (it reads F32, F16, Q5_0, Q8_0, Q4_K, Q6_K, BF16)") }
     }
 }
 
