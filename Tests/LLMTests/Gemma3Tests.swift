@@ -31,17 +31,21 @@ final class Gemma3Tests: XCTestCase {
         try XCTUnwrap(JSONSerialization.jsonObject(with: try TestPaths.machineReference("llama-reference.json")) as? [String: Any])
     }
 
-    /// At the first position (BOS) Hark's logits equal llama.cpp's to ~1e-5: every rounding llama.cpp applies is
-    /// reproduced (8-bit activation rows, half-precision KV cache and attention weights, GELU table, norms summed
-    /// in double). Later positions differ by last-bit summation order; an activation that sits on a rounding
-    /// boundary then moves by a whole 8-bit step, and 18 layers amplify that. llama.cpp moves by as much against
-    /// itself when only its execution path changes (one token per batch, or flash attention), measured on the
-    /// same machine: those figures bound Hark's difference, with room for the spread between CPUs' kernel sets
-    /// (measured: OpenBLAS's Haswell, Sandybridge and Nehalem kernels move Hark's largest difference between
-    /// 1.1 and 2.1 while its mean stays within 0.17-0.20). Top-1 may differ only where llama.cpp's own two
-    /// candidates are closer than its own path-to-path movement (a near tie). What each bound catches: the mean,
-    /// a drift everywhere (a norm, RoPE or rounding off); the worst position's mean, one broken position (the
-    /// cache, a mask); the maximum, one grossly wrong logit; the top-1 rule, a wrong choice that is no near tie.
+    /// The first token alone (BOS, one row: the decoding-step products, which sum each block's integer products
+    /// before scaling as llama.cpp does) gives llama.cpp's logits to ~1e-5 on every CPU: every rounding llama.cpp
+    /// applies is reproduced (8-bit activation rows, half-precision KV cache and attention weights, GELU table,
+    /// norms summed in double). Whole prompts (more than 8 rows: the recoded tiles, which scale each 16-value group
+    /// in float) differ by last-bit summation order at any position, the first included, and how that order falls
+    /// depends on the instruction set (on an AVX2 CPU the prompts' first position moved by 0.196 where AVX-512
+    /// VNNI matched to 1e-5); an activation that sits on a rounding boundary then moves by a whole 8-bit step, and
+    /// 18 layers amplify that. llama.cpp moves by as much against itself when only its execution path changes (one
+    /// token per batch, or flash attention), measured on the same machine: those figures bound Hark's difference,
+    /// with room for the spread between CPUs' kernel sets (measured: OpenBLAS's Haswell, Sandybridge and Nehalem
+    /// kernels move Hark's largest difference between 1.1 and 2.1 while its mean stays within 0.17-0.20). Top-1
+    /// may differ only where llama.cpp's own two candidates are closer than its own path-to-path movement (a near
+    /// tie). What each bound catches: the first token alone, any op or rounding off; the mean, a drift everywhere;
+    /// the worst position's mean, one broken position (the cache, a mask); the maximum, one grossly wrong logit;
+    /// the top-1 rule, a wrong choice that is no near tie.
     func testNextTokenLogitsAreCloseToLlamaCpp() throws {
         let model = try Self.loaded.get()
         let reference = try machineReference()
@@ -54,7 +58,7 @@ final class Gemma3Tests: XCTestCase {
         let llamaAgreeing = consistency.values.map { Int($0["top1_agreeing"]!) }.min()!
         XCTAssertEqual(prompts.count, 5)
         var positions = 0, agreeing = 0
-        var differences: [Float] = [], positionMeans: [Float] = [], firstPositionWorst: Float = 0
+        var differences: [Float] = [], positionMeans: [Float] = [], firstTokenWorst: Float = 0
         var disagreements: [String] = []
         for prompt in prompts {
             let text = try XCTUnwrap(prompt["text"] as? String)
@@ -62,6 +66,8 @@ final class Gemma3Tests: XCTestCase {
             XCTAssertEqual(model.tokenizer.encode(text, addBOS: true), tokens, text)
             var cache = Gemma3Cache(layers: model.config.layers)
             let logits = model.logits(model.forward(tokens, cache: &cache))
+            var firstAlone = Gemma3Cache(layers: model.config.layers)
+            let firstRow = model.logits(model.forward([tokens[0]], cache: &firstAlone)).data
             let topIDs = try XCTUnwrap(prompt["top_ids"] as? [[Int]])
             let topLogits = try XCTUnwrap(prompt["top_logits"] as? [[Double]])
             let probeLogits = try XCTUnwrap(prompt["probe_logits"] as? [[Double]])
@@ -72,7 +78,9 @@ final class Gemma3Tests: XCTestCase {
                 let here = known.map { abs(row[$0.key] - $0.value) }
                 differences += here
                 positionMeans.append(here.reduce(0, +) / Float(here.count))
-                if position == 0 { firstPositionWorst = here.max()! }
+                if position == 0 {
+                    firstTokenWorst = max(firstTokenWorst, known.map { abs(firstRow[$0.key] - $0.value) }.max()!)
+                }
                 let ours = row.indices.max { row[$0] < row[$1] }!, theirs = topIDs[position][0]
                 if ours == theirs { agreeing += 1; continue }
                 // llama.cpp's margin of its choice over ours; past its top 10, at least the margin over the tenth.
@@ -82,8 +90,8 @@ final class Gemma3Tests: XCTestCase {
         }
         let mean = differences.reduce(0, +) / Float(differences.count), worst = differences.max()!
         let worstPosition = positionMeans.max()!
-        print("logits against llama.cpp on this machine: first position max \(firstPositionWorst); mean \(mean), worst position's mean \(worstPosition), max \(worst), top-1 \(agreeing)/\(positions); llama.cpp against itself: mean \(llamaMean), worst position's mean \(llamaWorstPosition), max \(llamaWorst), top-1 \(llamaAgreeing)")
-        XCTAssertLessThan(firstPositionWorst, 1e-3)
+        print("logits against llama.cpp on this machine: first token alone max \(firstTokenWorst); whole prompts: mean \(mean), worst position's mean \(worstPosition), max \(worst), top-1 \(agreeing)/\(positions); llama.cpp against itself: mean \(llamaMean), worst position's mean \(llamaWorstPosition), max \(llamaWorst), top-1 \(llamaAgreeing)")
+        XCTAssertLessThan(firstTokenWorst, 1e-3)
         XCTAssertLessThanOrEqual(mean, 1.25 * llamaMean)
         XCTAssertLessThanOrEqual(worstPosition, 2 * llamaWorstPosition)
         XCTAssertLessThanOrEqual(worst, 3 * llamaWorst)
