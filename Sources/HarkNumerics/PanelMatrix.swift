@@ -53,6 +53,8 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
 
     /// Packs element (r, c) = source[r * rowStride + c * columnStride]: a row-major matrix, a block of its columns,
     /// or (strides swapped) its transpose.
+    @_specialize(where Element == Float16)
+    @_specialize(where Element == Float)
     public init(_ source: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int, columnStride: Int = 1) {
         self.init(rows: rows, columns: columns, scales: nil) { Element(rounding: source[$0 * rowStride + $1 * columnStride]) }
     }
