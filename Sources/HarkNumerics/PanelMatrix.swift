@@ -88,6 +88,14 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
         }
     }
 
+    private init(rows: Int, columns: Int, scales: [Float]?, panels: [Element]) {
+        precondition(panels.count == ((rows + 15) / 16) * columns * 16)
+        self.rows = rows
+        self.columns = columns
+        self.scales = scales
+        self.panels = panels
+    }
+
     public subscript(row: Int, column: Int) -> Float {
         panels[((row / 16) * columns + column) * 16 + row % 16].float * (scales?[row] ?? 1)
     }
@@ -144,11 +152,22 @@ public typealias HalfMatrix = PanelMatrix<Float16>
 
 extension PanelMatrix where Element == Float16 {
     /// Packs a row-major matrix of little-endian float16 values, as the model files hold them (at any alignment).
+    /// Row by row, so the file is read front to back (every weight of a model passes here once per load).
     public init(halves: UnsafeRawBufferPointer, rows: Int, columns: Int) {
         precondition(halves.count == 2 * rows * columns, "HalfMatrix: \(halves.count) bytes for \(rows) x \(columns)")
-        self.init(rows: rows, columns: columns, scales: nil) { r, c in
-            Float16(bitPattern: UInt16(littleEndian: halves.loadUnaligned(fromByteOffset: 2 * (r * columns + c), as: UInt16.self)))
+        let count = ((rows + 15) / 16) * columns * 16
+        let panels = [Float16](unsafeUninitializedCapacity: count) { out, initialized in
+            out.initialize(repeating: 0)
+            for r in 0..<rows {
+                let row = halves.baseAddress! + 2 * r * columns
+                let panelColumn = out.baseAddress! + (r / 16) * columns * 16 + r % 16
+                for c in 0..<columns {
+                    panelColumn[c &* 16] = Float16(bitPattern: UInt16(littleEndian: row.loadUnaligned(fromByteOffset: c &* 2, as: UInt16.self)))
+                }
+            }
+            initialized = count
         }
+        self.init(rows: rows, columns: columns, scales: nil, panels: panels)
     }
 }
 
