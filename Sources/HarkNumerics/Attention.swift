@@ -156,8 +156,8 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
     let valuesTransposed: [PanelMatrix<Element>]
 
     /// keys and values are [positions, heads * headDim], head h in columns h * headDim..<(h + 1) * headDim.
-    /// Specialized: a model picks the element type at run time, and generic packing converted each element
-    /// through the protocol's witness (9 ns an element, 30-50 ms of every window).
+    /// Specialized: a model picks the element type at run time, and generic packing would convert each element
+    /// through the protocol's witness (about 9 ns an element).
     @_specialize(where Element == Float16)
     @_specialize(where Element == Float)
     public init(keys: [Float], values: [Float], positions: Int, heads: Int, headDim: Int, pool: ThreadPool) {

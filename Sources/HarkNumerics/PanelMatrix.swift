@@ -67,8 +67,7 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
     }
 
     /// Packs element(r, c) for every row and column. (Loading runs beside the tokenizer's, so one thread.)
-    /// Inlined into each caller, so that `element` is too: called per element, it took 5 ns of each (50 ms of
-    /// every window's cross-attention keys and values, a fifth of loading the weights).
+    /// Inlined into each caller, so that `element` is too (a call per element costs about 5 ns).
     @inline(__always)
     init(rows: Int, columns: Int, scales: [Float]?, element: (_ row: Int, _ column: Int) -> Element) {
         self.rows = rows
