@@ -49,7 +49,12 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
     /// Per row (padded to whole panels), the factor a stored value is multiplied by: int8 rows' scales; nil is 1.
     let scales: [Float]?
 
-    var panelCount: Int { (rows + 15) / 16 }
+    var panelCount: Int { Self.paddedRows(rows) / 16 }
+
+    /// Rows as stored: padded to whole panels.
+    static func paddedRows(_ rows: Int) -> Int { (rows + 15) / 16 * 16 }
+
+    static func storageCount(rows: Int, columns: Int) -> Int { paddedRows(rows) * columns }
 
     /// Packs element (r, c) = source[r * rowStride + c * columnStride]: a row-major matrix, a block of its columns,
     /// or (strides swapped) its transpose.
@@ -73,9 +78,9 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
         self.rows = rows
         self.columns = columns
         self.scales = scales
-        let count = ((rows + 15) / 16) * columns * 16
+        let count = Self.storageCount(rows: rows, columns: columns)
         panels = [Element](unsafeUninitializedCapacity: count) { out, initialized in
-            for panel in 0..<((rows + 15) / 16) {
+            for panel in 0..<(Self.paddedRows(rows) / 16) {
                 for c in 0..<columns {
                     for k in 0..<16 {
                         let r = panel * 16 + k
@@ -88,7 +93,7 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
     }
 
     private init(rows: Int, columns: Int, scales: [Float]?, panels: [Element]) {
-        precondition(panels.count == ((rows + 15) / 16) * columns * 16)
+        precondition(panels.count == Self.storageCount(rows: rows, columns: columns))
         self.rows = rows
         self.columns = columns
         self.scales = scales
@@ -154,12 +159,16 @@ extension PanelMatrix where Element == Float16 {
     /// Row by row, so the file is read front to back (every weight of a model passes here once per load).
     public init(halves: UnsafeRawBufferPointer, rows: Int, columns: Int) {
         precondition(halves.count == 2 * rows * columns, "HalfMatrix: \(halves.count) bytes for \(rows) x \(columns)")
-        let count = ((rows + 15) / 16) * columns * 16
+        let count = Self.storageCount(rows: rows, columns: columns)
         let panels = [Float16](unsafeUninitializedCapacity: count) { out, initialized in
-            out.initialize(repeating: 0)
-            for r in 0..<rows {
-                let row = halves.baseAddress! + 2 * r * columns
+            // Each stored row once: the file's rows, then zeros for the last panel's padding.
+            for r in 0..<Self.paddedRows(rows) {
                 let panelColumn = out.baseAddress! + (r / 16) * columns * 16 + r % 16
+                guard r < rows else {
+                    for c in 0..<columns { panelColumn[c &* 16] = 0 }
+                    continue
+                }
+                let row = halves.baseAddress! + 2 * r * columns
                 for c in 0..<columns {
                     panelColumn[c &* 16] = Float16(bitPattern: UInt16(littleEndian: row.loadUnaligned(fromByteOffset: c &* 2, as: UInt16.self)))
                 }
@@ -175,7 +184,7 @@ extension PanelMatrix where Element == Int8 {
     /// CTranslate2's int8 weights are.
     public init(quantizing matrix: Tensor) {
         let rows = matrix.rows, columns = matrix.columns
-        var scales = [Float](repeating: 0, count: ((rows + 15) / 16) * 16)
+        var scales = [Float](repeating: 0, count: Self.paddedRows(rows))
         for r in 0..<rows {
             let largest = matrix.data[(r * columns)..<((r + 1) * columns)].reduce(0) { max($0, abs($1)) }
             scales[r] = largest / 127
