@@ -10,10 +10,12 @@ extension HarkServer {
         try checkModel(form)
         let scorer = try requireScorer()
         let labels = Self.list(form.texts("labels"), separator: ",")
-        let classifier = TopicClassifier(scorer: scorer, scoring: try scoring(form, task: .topic))
+        var classifier = TopicClassifier(scorer: scorer, scoring: try scoring(form, task: .topic))
+        (classifier.nBestMode, classifier.temperature) = try nBestSettings(form)
         let passage = try await passage(form, context: context)
+        let configured = classifier
         let decision = try await workers.run(closingWith: context.channel) {
-            try await classifier.classify(passage.hypotheses, labels: labels.isEmpty ? TopicPrompt.sibFleursLabels : labels)
+            try await configured.classify(passage.hypotheses, labels: labels.isEmpty ? TopicPrompt.sibFleursLabels : labels)
         }
         return Self.json(decision.jsonObject(input: passage.name, transcripts: passage.hypotheses))
     }
@@ -27,10 +29,12 @@ extension HarkServer {
         guard options.count >= 2 else {
             throw APIError.badRequest("'options' needs at least two answers (repeated fields, a JSON list, or one field separated by '|')", param: "options")
         }
-        let chooser = MultipleChoice(scorer: scorer, scoring: try scoring(form, task: .multipleChoice))
+        var chooser = MultipleChoice(scorer: scorer, scoring: try scoring(form, task: .multipleChoice))
+        (chooser.nBestMode, chooser.temperature) = try nBestSettings(form)
         let passage = try await passage(form, context: context)
+        let configured = chooser
         let decision = try await workers.run(closingWith: context.channel) {
-            try await chooser.answer(passage: passage.hypotheses, question: question, options: options)
+            try await configured.answer(passage: passage.hypotheses, question: question, options: options)
         }
         return Self.json(decision.jsonObject(passage: passage.hypotheses))
     }
@@ -46,6 +50,24 @@ extension HarkServer {
     /// The task's chosen score kind, or raw log-likelihoods when the form says `calibration: false`.
     private func scoring(_ form: RequestForm, task: PromptTemplate.Task) throws -> ScoreKind {
         try form.text("calibration") == nil || form.flag("calibration") ? .chosen(for: task) : .raw
+    }
+
+    /// How n-best transcripts reach the language model: `n_best_mode` and `posterior_temperature`, as
+    /// `--n-best-mode` and `--posterior-temperature` give them to the commands, or the chosen defaults.
+    private func nBestSettings(_ form: RequestForm) throws -> (mode: NBestMode, temperature: Double) {
+        var mode = NBestMode.chosen
+        if let name = form.text("n_best_mode") {
+            guard let given = NBestMode(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                let known = NBestMode.allCases.map(\.rawValue).joined(separator: ", ")
+                throw APIError.badRequest("'n_best_mode' must be one of \(known), got '\(name)'", param: "n_best_mode")
+            }
+            mode = given
+        }
+        let temperature = try form.number("posterior_temperature") ?? Marginalization.defaultTemperature
+        guard temperature > 0 else {
+            throw APIError.badRequest("'posterior_temperature' must be positive, got \(temperature)", param: "posterior_temperature")
+        }
+        return (mode, temperature)
     }
 
     /// The passage to understand: the uploaded recording's n-best transcripts, or the given text.

@@ -135,6 +135,11 @@ def hostile(url, key, limit_mb):
     body, headers = multipart([("model", "whisper-1"), ("language", "xx")], [("file", "jfk.flac", jfk)])
     out["unknown_language"] = raw_request(url, "POST", route, body, {**headers, **auth})
     out["not_multipart"] = raw_request(url, "POST", route, jfk, {"Content-Type": "audio/flac", **auth})
+    body, headers = multipart([("text", "The match ended in a draw."), ("n_best_mode", "vote")], [])
+    out["unknown_n_best_mode"] = raw_request(url, "POST", "/v1/classify", body, {**headers, **auth})
+    body, headers = multipart([("text", "The match ended in a draw."), ("question", "How did it end?"),
+                               ("options", "A draw|A win"), ("posterior_temperature", "0")], [])
+    out["zero_posterior_temperature"] = raw_request(url, "POST", "/v1/answer", body, {**headers, **auth})
     out["websocket_text"] = asyncio.run(websocket_refused(url, key, send_text=True))
     out["websocket_bad_rate"] = asyncio.run(websocket_refused(url, key, "?rate=zero"))
     out["websocket_wrong_key"] = asyncio.run(websocket_refused(url, "wrong"))

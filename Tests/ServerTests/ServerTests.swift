@@ -130,6 +130,8 @@ final class ServerTests: XCTestCase {
             ("unknown_format", 400, "response_format", nil),
             ("unknown_language", 400, "language", "unsupported_language"),
             ("not_multipart", 400, nil, nil),
+            ("unknown_n_best_mode", 400, "n_best_mode", nil),
+            ("zero_posterior_temperature", 400, "posterior_temperature", nil),
         ]
         for (name, status, param, code) in expected {
             let answer = try XCTUnwrap(got[name] as? [String: Any], name)
@@ -153,6 +155,11 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(((got["websocket_bad_rate"] as? [String: Any])?["events"] as? [[String: Any]])?.last
             .flatMap { ($0["error"] as? [String: Any])?["message"] as? String }, "'rate' must be a positive integer, got 'zero'")
         XCTAssertEqual((got["health_after"] as? [String: Any])?["status"] as? Int, 200)
+        func message(_ name: String) -> String? {
+            ((got[name] as? [String: Any])?["body"] as? [String: Any]).flatMap { ($0["error"] as? [String: Any])?["message"] as? String }
+        }
+        XCTAssertEqual(message("unknown_n_best_mode"), "'n_best_mode' must be one of list, marginal, merged, got 'vote'")
+        XCTAssertEqual(message("zero_posterior_temperature"), "'posterior_temperature' must be positive, got 0.0")
     }
 
     /// /v1/classify and /v1/answer print what `hark classify --json` and `hark answer --json` print.
@@ -169,6 +176,23 @@ final class ServerTests: XCTestCase {
                                                  "--options", "Yourself|Your country|Your friends|Nobody", "--json"])
         XCTAssertEqual(printedAnswer.status, 0, printedAnswer.stderr)
         XCTAssertEqual(NSDictionary(dictionary: answer), NSDictionary(dictionary: try object(printedAnswer.stdout)))
+
+        // The n-best mode reaches the classifier: jfk.flac's three transcripts differ only in punctuation, so the
+        // default (marginal) scores one prompt, where `list` numbers all three in one.
+        let listed = try Self.server.client("understand", ["classify", "--file", "Audio/jfk.flac", "--language", "en",
+                                                           "--n_best", "3", "--n_best_mode", "list"])
+        let printedList = try HarkProcess.run(["classify", "Audio/jfk.flac", "--language", "en", "--n-best", "3",
+                                               "--n-best-mode", "list", "--json"])
+        XCTAssertEqual(printedList.status, 0, printedList.stderr)
+        // The server names the input by the upload's file name, the command by its path.
+        func asUploaded(_ printed: String) throws -> NSDictionary {
+            var fields = try object(printed)
+            fields["input"] = "jfk.flac"
+            return NSDictionary(dictionary: fields)
+        }
+        XCTAssertEqual(NSDictionary(dictionary: listed), try asUploaded(printedList.stdout))
+        let printedMarginal = try HarkProcess.run(["classify", "Audio/jfk.flac", "--language", "en", "--n-best", "3", "--json"])
+        XCTAssertNotEqual(NSDictionary(dictionary: listed), try asUploaded(printedMarginal.stdout))
     }
 }
 
