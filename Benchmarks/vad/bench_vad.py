@@ -81,7 +81,13 @@ def main():
     gaps = {"Hark, no VAD": words_in_gaps(hark_words([]), pieces), "Hark --vad": words_in_gaps(hark_words(["--vad"]), pieces),
             "faster-whisper, no VAD": words_in_gaps(fw_words, pieces)}
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
+    cpuinfo = open("/proc/cpuinfo").read().splitlines()
+    def field(name):
+        return next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith(name)), "")
+    # The family and vector width say which kernels ran (these hosts change between Zen 3 and Zen 5).
+    flags = field("flags").split()
+    cpu = f"{field('model name') or platform.processor()}, CPU family {field('cpu family')}, " + \
+        ("AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2")
     lines = [
         "# Long recordings: VAD and batching",
         "",
