@@ -177,8 +177,8 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(printedAnswer.status, 0, printedAnswer.stderr)
         XCTAssertEqual(NSDictionary(dictionary: answer), NSDictionary(dictionary: try object(printedAnswer.stdout)))
 
-        // The n-best mode reaches the classifier: jfk.flac's three transcripts differ only in punctuation, so the
-        // default (marginal) scores one prompt, where `list` numbers all three in one.
+        // The n-best mode reaches the classifier: `list` numbers the transcripts in one prompt, the default
+        // (marginal) prompts each distinct one alone, so the two answers differ.
         let listed = try Self.server.client("understand", ["classify", "--file", "Audio/jfk.flac", "--language", "en",
                                                            "--n_best", "3", "--n_best_mode", "list"])
         let printedList = try HarkProcess.run(["classify", "Audio/jfk.flac", "--language", "en", "--n-best", "3",
@@ -192,6 +192,7 @@ final class ServerTests: XCTestCase {
         }
         XCTAssertEqual(NSDictionary(dictionary: listed), try asUploaded(printedList.stdout))
         let printedMarginal = try HarkProcess.run(["classify", "Audio/jfk.flac", "--language", "en", "--n-best", "3", "--json"])
+        XCTAssertEqual(printedMarginal.status, 0, printedMarginal.stderr)
         XCTAssertNotEqual(NSDictionary(dictionary: listed), try asUploaded(printedMarginal.stdout))
     }
 }
