@@ -51,6 +51,17 @@ public struct RequestForm: Sendable {
         return value
     }
 
+    /// One of a fixed set of values (an enum's raw values), spelled as given; nil when the field is absent.
+    public func choice<Value: RawRepresentable & CaseIterable>(_ name: String, of _: Value.Type) throws -> Value?
+    where Value.RawValue == String {
+        guard let raw = text(name) else { return nil }
+        guard let value = Value(rawValue: raw) else {
+            let known = Value.allCases.map(\.rawValue).joined(separator: ", ")
+            throw APIError.badRequest("'\(name)' must be one of \(known), got '\(raw)'", param: name)
+        }
+        return value
+    }
+
     public func flag(_ name: String) throws -> Bool {
         guard let raw = text(name)?.lowercased() else { return false }
         switch raw {

@@ -23,11 +23,7 @@ struct TranscriptionRequest {
             throw APIError.badRequest("the 'file' field is missing: send the audio as a multipart part named 'file' with a filename", param: "file")
         }
         self.upload = upload
-        guard let format = ResponseFormat(rawValue: form.text("response_format") ?? "json") else {
-            throw APIError.badRequest("'response_format' must be one of \(ResponseFormat.allCases.map(\.rawValue).joined(separator: ", "))",
-                                      param: "response_format")
-        }
-        self.format = format
+        format = try form.choice("response_format", of: ResponseFormat.self) ?? .json
         let granularities = form.texts("timestamp_granularities")
         if let unknown = granularities.first(where: { $0 != "segment" && $0 != "word" }) {
             throw APIError.badRequest("'timestamp_granularities[]' takes segment and word, got '\(unknown)'", param: "timestamp_granularities")

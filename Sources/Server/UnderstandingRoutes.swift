@@ -55,14 +55,7 @@ extension HarkServer {
     /// How n-best transcripts reach the language model: `n_best_mode` and `posterior_temperature`, as
     /// `--n-best-mode` and `--posterior-temperature` give them to the commands, or the chosen defaults.
     private func nBestSettings(_ form: RequestForm) throws -> (mode: NBestMode, temperature: Double) {
-        var mode = NBestMode.chosen
-        if let name = form.text("n_best_mode") {
-            guard let given = NBestMode(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                let known = NBestMode.allCases.map(\.rawValue).joined(separator: ", ")
-                throw APIError.badRequest("'n_best_mode' must be one of \(known), got '\(name)'", param: "n_best_mode")
-            }
-            mode = given
-        }
+        let mode = try form.choice("n_best_mode", of: NBestMode.self) ?? .chosen
         let temperature = try form.number("posterior_temperature") ?? Marginalization.defaultTemperature
         guard temperature > 0 else {
             throw APIError.badRequest("'posterior_temperature' must be positive, got \(temperature)", param: "posterior_temperature")
