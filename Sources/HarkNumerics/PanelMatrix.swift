@@ -49,7 +49,9 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
     /// Per row (padded to whole panels), the factor a stored value is multiplied by: int8 rows' scales; nil is 1.
     let scales: [Float]?
 
-    var panelCount: Int { Self.paddedRows(rows) / 16 }
+    var panelCount: Int { Self.panelCount(rows: rows) }
+
+    static func panelCount(rows: Int) -> Int { paddedRows(rows) / 16 }
 
     /// Rows as stored: padded to whole panels.
     static func paddedRows(_ rows: Int) -> Int { (rows + 15) / 16 * 16 }
@@ -80,7 +82,7 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
         self.scales = scales
         let count = Self.storageCount(rows: rows, columns: columns)
         panels = [Element](unsafeUninitializedCapacity: count) { out, initialized in
-            for panel in 0..<(Self.paddedRows(rows) / 16) {
+            for panel in 0..<Self.panelCount(rows: rows) {
                 for c in 0..<columns {
                     for k in 0..<16 {
                         let r = panel * 16 + k
