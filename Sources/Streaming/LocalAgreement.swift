@@ -20,6 +20,9 @@ public struct LocalAgreement: Sendable {
         let before = Array(previous.dropFirst(Self.end(of: committed, in: previous)))
         var agreed = 0
         while agreed < min(fresh.count, before.count), Self.key(fresh[agreed]) == Self.key(before[agreed]) { agreed += 1 }
+        // A number may still be growing or be respelled ("1, 2" becomes "1234" once its last digits are heard):
+        // its digits wait until a word after them is heard, or the number's next word is.
+        while agreed > 0, Self.isNumber(fresh[agreed - 1]), agreed == fresh.count || Self.isNumber(fresh[agreed]) { agreed -= 1 }
         let newlyCommitted = Array(fresh.prefix(agreed))
         committed += newlyCommitted
         tentative = Array(fresh.dropFirst(agreed))
@@ -53,8 +56,25 @@ public struct LocalAgreement: Sendable {
             guard end >= tail.count, end <= hypothesis.count else { continue }
             if hypothesis[(end - tail.count)..<end].map(key) == tail { return end }
         }
+        // The same letters in other words: a number written digit by digit in one pass and as one word in the
+        // other ("extension 1234" / "extension 1, 2, 3, 4"). The committed end's last few words, as letters, must
+        // end the hypothesis' letters up to `end`.
+        var letters = ""
+        for word in committed.reversed() where letters.count < minimumTailLetters { letters = key(word) + letters }
+        guard !letters.isEmpty else { return committed.count }
+        for shift in [0, -1, 1, -2, 2, -3, 3, -4, 4, -5, 5] {
+            let end = committed.count + shift
+            guard end >= 1, end <= hypothesis.count else { continue }
+            var before = ""
+            for word in hypothesis[..<end].reversed() where before.count < letters.count { before = key(word) + before }
+            if before.hasSuffix(letters) { return end }
+        }
         return committed.count
     }
+
+    /// Letters the committed end is recognized by when its words were respelled: short enough to lie within
+    /// the last words, long enough not to turn up elsewhere nearby.
+    private static let minimumTailLetters = 8
 
     /// How many of the first `fresh` words repeat the end of `history`: the longest run of two or more words
     /// that both end `history` and begin `fresh`. Whisper sometimes transcribes a stretch twice when its audio is
@@ -68,6 +88,12 @@ public struct LocalAgreement: Sendable {
             return length
         }
         return 0
+    }
+
+    /// Digits only, once case and punctuation are set aside ("1234.", ".8", "-0").
+    static func isNumber(_ word: String) -> Bool {
+        let letters = key(word)
+        return !letters.isEmpty && letters.allSatisfy(\.isNumber)
     }
 
     /// Words are the same when their letters and digits are, whatever the case and punctuation.

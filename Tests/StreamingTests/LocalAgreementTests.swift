@@ -52,6 +52,38 @@ final class LocalAgreementTests: XCTestCase {
         XCTAssertEqual(agreement.insert(words("I have 25 apples and three pears.")), words("pears."))
     }
 
+    /// Digits two passes agree on are not final while the number may go on: "1 2" would be committed, and the
+    /// next pass writes the whole number as "1234".
+    func testADigitRunWaitsUntilAWordAfterItIsHeard() {
+        var agreement = LocalAgreement()
+        _ = agreement.insert(words("with extension 1 2"))
+        XCTAssertEqual(agreement.insert(words("with extension 1 2 3")), words("with extension"))
+        XCTAssertEqual(agreement.tentative, words("1 2 3"))
+        XCTAssertEqual(agreement.insert(words("with extension 1234 and")), [])
+        XCTAssertEqual(agreement.insert(words("with extension 1234. and password 4")), words("1234. and"))
+        XCTAssertEqual(agreement.insert(words("with extension 1234 and password 4 2")), words("password"),
+                       "the new number waits as the first did")
+        XCTAssertEqual(LocalAgreement.isNumber("28.8,"), true)
+        XCTAssertEqual(LocalAgreement.isNumber("-0"), true)
+        XCTAssertEqual(LocalAgreement.isNumber("2nd"), false)
+        XCTAssertEqual(LocalAgreement.isNumber("--"), false)
+    }
+
+    /// A committed number that a later pass writes digit by digit (or the other way round) still marks where the
+    /// committed words end, so the words after it are compared with the previous pass's and none is committed twice.
+    func testACommittedNumberRespelledInOtherWordsStaysAligned() {
+        var agreement = LocalAgreement()
+        _ = agreement.insert(words("with extension 1234 and"))
+        XCTAssertEqual(agreement.insert(words("with extension 1234 and password")), words("with extension 1234 and"))
+        XCTAssertEqual(agreement.insert(words("with extension 1, 2, 3, 4 and password 4242")), words("password"))
+        XCTAssertEqual(agreement.tentative, words("4242"))
+
+        var reverse = LocalAgreement()
+        _ = reverse.insert(words("dial extension 8 5 0 0 to"))
+        XCTAssertEqual(reverse.insert(words("dial extension 8 5 0 0 to enter")), words("dial extension 8 5 0 0 to"))
+        XCTAssertEqual(reverse.insert(words("dial extension 8500 to enter the")), words("enter"))
+    }
+
     func testARepeatedStretchIsFoundOnlyWhenItRepeatsTheCommittedEnd() {
         let history = "you can press the pound key to disconnect from the PBX.".split(separator: " ").map(String.init)
         XCTAssertEqual(LocalAgreement.repeatedPrefixLength(of: history, after: history), history.count)
