@@ -90,6 +90,28 @@ public struct LocalAgreement: Sendable {
         return 0
     }
 
+    /// How many of the last `fresh` words repeat, verbatim, the words just before them: a stretch of three or more
+    /// words said twice in a row, whose second copy lies within `fresh` (after `history`); repeated as long as
+    /// the end repeats. Whisper sometimes loops once at the end of an utterance ("... from the PBX. you can press
+    /// the pound key to disconnect from the PBX."), and that pass's words are all committed when the utterance
+    /// closes.
+    public static func repeatedSuffixLength(of fresh: [String], after history: [String]) -> Int {
+        var text = (history + fresh).map(key)
+        var kept = fresh.count
+        var found = true
+        while found {
+            found = false
+            for length in stride(from: min(kept, text.count / 2), through: 3, by: -1)
+            where text.suffix(length) == text.dropLast(length).suffix(length) {
+                text.removeLast(length)
+                kept -= length
+                found = true
+                break
+            }
+        }
+        return fresh.count - kept
+    }
+
     /// Digits only, once case and punctuation are set aside ("1234.", ".8", "-0").
     static func isNumber(_ word: String) -> Bool {
         let letters = key(word)

@@ -270,14 +270,16 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
     // MARK: Events
 
     /// A final event for words just committed, timed by the hypothesis' words.
-    /// Words that only repeat the text committed just before them are dropped.
+    /// Words that only repeat the text committed just before them, or a stretch said twice at their end, are dropped.
     private func finalEvent(_ newlyCommitted: [String]) -> StreamEvent? {
-        let committedWords = Array(newlyCommitted.dropFirst(LocalAgreement.repeatedPrefixLength(of: newlyCommitted, after: history)))
+        var committedWords = Array(newlyCommitted.dropFirst(LocalAgreement.repeatedPrefixLength(of: newlyCommitted, after: history)))
+        let repeatedEnd = LocalAgreement.repeatedSuffixLength(of: committedWords, after: history)
+        committedWords.removeLast(repeatedEnd)
         guard !committedWords.isEmpty else { return nil }
         history += committedWords
         let kept = options.promptWords + agreement.committed.count
         if history.count > kept { history.removeFirst(history.count - kept) }
-        let lastIndex = agreement.committed.count - 1
+        let lastIndex = agreement.committed.count - 1 - repeatedEnd
         let firstIndex = lastIndex - committedWords.count + 1
         return StreamEvent(kind: .final, start: seconds(bufferStart) + wordTime(firstIndex, end: false),
                            end: seconds(bufferStart) + wordTime(lastIndex, end: true), text: committedWords.joined(separator: " "))

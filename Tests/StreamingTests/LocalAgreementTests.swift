@@ -93,4 +93,19 @@ final class LocalAgreementTests: XCTestCase {
         XCTAssertEqual(LocalAgreement.repeatedPrefixLength(of: ["you", "can", "go"], after: history), 0)
         XCTAssertEqual(LocalAgreement.repeatedPrefixLength(of: ["anything"], after: []), 0)
     }
+
+    /// Seen at the end of a paced stream: the closing pass looped once, its second copy starting with words
+    /// committed before it.
+    func testAStretchSaidTwiceAtTheEndIsFoundAcrossTheCommittedText() {
+        let history = words("to enter the voicemail system. you can press")
+        let fresh = words("the pound key to disconnect from the PBX. you can press the pound key to disconnect from the pbx.")
+        XCTAssertEqual(LocalAgreement.repeatedSuffixLength(of: fresh, after: history), 11)
+        XCTAssertEqual(LocalAgreement.repeatedSuffixLength(of: words("to enter the voicemail. to enter the voicemail. to enter the voicemail."),
+                                                           after: []), 8, "every extra copy goes")
+        XCTAssertEqual(LocalAgreement.repeatedSuffixLength(of: words("that that is it"), after: []), 0)
+        XCTAssertEqual(LocalAgreement.repeatedSuffixLength(of: words("very very good"), after: words("it was")), 0,
+                       "two words said twice may be speech")
+        XCTAssertEqual(LocalAgreement.repeatedSuffixLength(of: words("or you can press it"), after: words("you can press the key")), 0,
+                       "copies with words between them may be speech")
+    }
 }
