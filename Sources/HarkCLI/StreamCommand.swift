@@ -25,6 +25,9 @@ struct StreamCommand: ParsableCommand {
             output is closed; 1 when the input cannot be read or the model cannot be loaded; 64 for bad usage.
             """)
 
+    /// The recognizer's own defaults, so the flags show and pass on the same values.
+    private static let defaults = StreamOptions()
+
     @Argument(help: "'-' for standard input.")
     var input: String
 
@@ -34,19 +37,19 @@ struct StreamCommand: ParsableCommand {
     var output: Output = .text
 
     @Option(help: "Re-decode the growing utterance after this much new audio, in milliseconds.")
-    var stepMs = 1000
+    var stepMs = Int(StreamCommand.defaults.stepSeconds * 1000)
 
     @Option(help: "Silence that ends an utterance, in milliseconds.")
-    var endpointMs = 800
+    var endpointMs = Int(StreamCommand.defaults.endpointSeconds * 1000)
 
     @Option(help: "Longest utterance before it is ended without a pause, in seconds.")
-    var maxUtteranceS: Double = 60
+    var maxUtteranceS = StreamCommand.defaults.maxUtteranceSeconds
 
     @Option(help: "Audio kept for re-decoding, in seconds: past this, the complete segments of the latest hypothesis are committed as they are (shorter: cheaper passes, fewer words confirmed by agreement).")
-    var maxBufferS: Double = 25
+    var maxBufferS = StreamCommand.defaults.maxBufferSeconds
 
     @Option(help: "Once this much audio is buffered, cut it right after the committed words (Whisper's word timings), in seconds.")
-    var trimAfterS: Double = 4
+    var trimAfterS = StreamCommand.defaults.wordTrimSeconds
 
     @OptionGroup var threads: ThreadOptions
 

@@ -36,7 +36,7 @@ public struct StreamParameters: Sendable {
     public var channels = 1
     /// As the client named it ("auto" detects); nil when it named none.
     public var language: String?
-    public var stepMs = 1000
+    public var stepMs = Int(StreamOptions().stepSeconds * 1000)
 
     init(_ request: Request) throws { try self.init(query: request.uri.query ?? "") }
 

@@ -16,8 +16,9 @@ public struct RunningCost: Sendable {
 }
 
 public struct StreamOptions: Sendable {
-    /// Re-decode the growing buffer after this much new audio.
-    public var stepSeconds = 1.0
+    /// Re-decode the growing buffer after this much new audio. Shorter steps commit words sooner, at the cost of
+    /// more passes (Benchmarks/results/stream.md); a pass that takes longer than a step makes the step that long.
+    public var stepSeconds = 0.5
     /// Silence that ends an utterance.
     public var endpointSeconds = 0.8
     /// An utterance longer than this is ended even without a pause.
