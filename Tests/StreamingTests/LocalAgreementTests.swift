@@ -5,6 +5,11 @@ import XCTest
 final class LocalAgreementTests: XCTestCase {
     private func words(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
 
+    /// Feeds the hypotheses in order to `agreement`; what each one commits, as text ("" for nothing).
+    private func commits(_ hypotheses: [String], into agreement: inout LocalAgreement) -> [String] {
+        hypotheses.map { agreement.insert(words($0)).joined(separator: " ") }
+    }
+
     func testCommitsTheLongestCommonPrefixOfConsecutiveHypotheses() {
         var agreement = LocalAgreement()
         XCTAssertEqual(agreement.insert(words("And so my")), [], "one hypothesis alone commits nothing")
@@ -45,9 +50,9 @@ final class LocalAgreementTests: XCTestCase {
     /// skipped (counting committed words from the start would compare "pears" with "three" and lose "three").
     func testARewrittenCommittedStretchDoesNotShiftTheComparison() {
         var agreement = LocalAgreement()
-        _ = agreement.insert(words("I have twenty five apples and"))
-        XCTAssertEqual(agreement.insert(words("I have twenty five apples and three")), words("I have twenty five apples and"))
-        XCTAssertEqual(agreement.insert(words("I have 25 apples and three pears")), words("three"))
+        XCTAssertEqual(commits(["I have twenty five apples and", "I have twenty five apples and three", "I have 25 apples and three pears"],
+                               into: &agreement),
+                       ["", "I have twenty five apples and", "three"])
         XCTAssertEqual(agreement.tentative, words("pears"))
         XCTAssertEqual(agreement.insert(words("I have 25 apples and three pears.")), words("pears."))
     }
@@ -73,15 +78,15 @@ final class LocalAgreementTests: XCTestCase {
     /// committed words end, so the words after it are compared with the previous pass's and none is committed twice.
     func testACommittedNumberRespelledInOtherWordsStaysAligned() {
         var agreement = LocalAgreement()
-        _ = agreement.insert(words("with extension 1234 and"))
-        XCTAssertEqual(agreement.insert(words("with extension 1234 and password")), words("with extension 1234 and"))
-        XCTAssertEqual(agreement.insert(words("with extension 1, 2, 3, 4 and password 4242")), words("password"))
+        XCTAssertEqual(commits(["with extension 1234 and", "with extension 1234 and password", "with extension 1, 2, 3, 4 and password 4242"],
+                               into: &agreement),
+                       ["", "with extension 1234 and", "password"])
         XCTAssertEqual(agreement.tentative, words("4242"))
 
         var reverse = LocalAgreement()
-        _ = reverse.insert(words("dial extension 8 5 0 0 to"))
-        XCTAssertEqual(reverse.insert(words("dial extension 8 5 0 0 to enter")), words("dial extension 8 5 0 0 to"))
-        XCTAssertEqual(reverse.insert(words("dial extension 8500 to enter the")), words("enter"))
+        XCTAssertEqual(commits(["dial extension 8 5 0 0 to", "dial extension 8 5 0 0 to enter", "dial extension 8500 to enter the"],
+                               into: &reverse),
+                       ["", "dial extension 8 5 0 0 to", "enter"])
     }
 
     func testARepeatedStretchIsFoundOnlyWhenItRepeatsTheCommittedEnd() {
