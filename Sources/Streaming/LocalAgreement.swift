@@ -21,7 +21,7 @@ public struct LocalAgreement: Sendable {
         var agreed = 0
         while agreed < min(fresh.count, before.count), Self.key(fresh[agreed]) == Self.key(before[agreed]) { agreed += 1 }
         // A number may still be growing or be respelled ("1, 2" becomes "1234" once its last digits are heard):
-        // its digits wait until a word after them is heard, or the number's next word is.
+        // its digits are committed only once the latest hypothesis has a word other than a digit after them.
         while agreed > 0, Self.isNumber(fresh[agreed - 1]), agreed == fresh.count || Self.isNumber(fresh[agreed]) { agreed -= 1 }
         let newlyCommitted = Array(fresh.prefix(agreed))
         committed += newlyCommitted
