@@ -11,7 +11,7 @@ if [ ! -s "$work/ten-minutes.wav" ]; then
     sox Audio/librivox-0870.wav Audio/librivox-0880.wav Audio/librivox-0890.flac "$work/loop.wav"
     sox "$work/loop.wav" "$work/ten-minutes.wav" repeat 39 trim 0 600
 fi
-machine="$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
+machine=$(Benchmarks/machine.sh)
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 result=$(taskset -c 0 python3 Benchmarks/features/bench_features.py "$work/ten-minutes.wav" .build/release/hark --repeats "${1:-5}")
 {

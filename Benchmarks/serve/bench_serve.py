@@ -10,7 +10,7 @@
 
 Usage: Benchmarks/serve/bench_serve.py [--requests 200] [--in-flight 8] [--out Benchmarks/results/serve.md]
 """
-import argparse, datetime, glob, http.client, os, platform, re, signal, socket, statistics, subprocess, sys, threading, time
+import argparse, datetime, glob, http.client, os, re, signal, socket, statistics, subprocess, sys, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HARK = os.path.join(ROOT, ".build", "release", "hark")
@@ -172,8 +172,8 @@ def main():
     header = [
         "# `hark serve` under load",
         "",
-        f"Date: {datetime.date.today()}, commit {commit}. Machine: {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores ({open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].splitlines()[0].strip()}). "
+        f"Date: {datetime.date.today()}, commit {commit}. Machine: "
+        f"{subprocess.run([os.path.join(ROOT, 'Benchmarks', 'machine.sh')], capture_output=True, text=True, check=True).stdout.strip()}. "
         f"Command: `python3 Benchmarks/serve/bench_serve.py --requests {args.requests} --in-flight {args.in_flight}`.",
         "Every request is a multipart upload from http.client on loopback; the server runs with --no-llm.",
         "",

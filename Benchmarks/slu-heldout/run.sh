@@ -39,7 +39,7 @@ mkdir -p "$results"
     echo "# SLU held-out set: $split split"
     echo
     echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+    echo "- machine: $(../machine.sh)"
     echo "- command: \`Benchmarks/slu-heldout/run.sh $split\` (= \`hark bench Benchmarks/slu-heldout/manifest.jsonl ${args[*]} --threads 2\`)"
     echo "- wall time: ${seconds} s (a rerun reuses finished results; delete Benchmarks/slu-heldout/out-$split to recompute);"
     echo "  load average before/after: ${load_before}/$(cut -d' ' -f1 /proc/loadavg)"

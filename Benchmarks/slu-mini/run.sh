@@ -27,7 +27,7 @@ mkdir -p "$results"
     echo "# SLU mini suite"
     echo
     echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+    echo "- machine: $(../machine.sh)"
     echo "- command: \`make bench\` (= \`Benchmarks/slu-mini/run.sh\`: espeak-ng audio, then \`$command\`)"
     echo "- wall time of the run: ${seconds} s (a rerun reuses every finished result; delete Benchmarks/slu-mini/out to recompute);"
     echo "  load average before/after: ${load_before}/$(cut -d' ' -f1 /proc/loadavg) (other jobs share these cores)"

@@ -13,7 +13,7 @@ MODEL=${MODEL:-base}
 THREADS=${THREADS:-2}
 PACED_RUNS=${PACED_RUNS:-3}
 reference=$(awk -F'\t' -v f="$(basename $AUDIO)" '$1 == f { print $3 }' Audio/transcripts.tsv)
-machine="$(lscpu | sed -n 's/^Model name: *//p'), CPU family $(lscpu | sed -n 's/^CPU family: *//p'), $(grep -o -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | paste -sd ' '), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+machine="$(Benchmarks/machine.sh), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 # WORK=dir keeps the transcripts and event logs there for a closer look.
 if [ -n "${WORK:-}" ]; then work=$WORK; mkdir -p "$work"; else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
 hark=.build/release/hark

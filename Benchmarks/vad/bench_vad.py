@@ -7,7 +7,7 @@ against the joined references (lower case, punctuation and hyphens removed; the 
 writes in the gaps without VAD (word timestamps; a word whose middle is more than 0.4 s from any recording).
 Writes Benchmarks/results/vad.md. Usage: python3 Benchmarks/vad/bench_vad.py   (about 10 minutes)
 """
-import datetime, json, os, platform, subprocess, sys, tempfile
+import datetime, json, os, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HARK = os.path.join(ROOT, ".build", "release", "hark")
@@ -81,17 +81,11 @@ def main():
     gaps = {"Hark, no VAD": words_in_gaps(hark_words([]), pieces), "Hark --vad": words_in_gaps(hark_words(["--vad"]), pieces),
             "faster-whisper, no VAD": words_in_gaps(fw_words, pieces)}
 
-    cpuinfo = open("/proc/cpuinfo").read().splitlines()
-    def field(name):
-        return next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith(name)), "")
-    # The family and vector width say which kernels ran (these hosts change between Zen 3 and Zen 5).
-    flags = field("flags").split()
-    cpu = f"{field('model name') or platform.processor()}, CPU family {field('cpu family')}, " + \
-        ("AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2")
+    machine = subprocess.run([os.path.join(ROOT, "Benchmarks", "machine.sh")], capture_output=True, text=True, check=True).stdout.strip()
     lines = [
         "# Long recordings: VAD and batching",
         "",
-        f"Date: {datetime.date.today()}; machine: {cpu}, {os.cpu_count()} cores; Whisper base (the same CTranslate2",
+        f"Date: {datetime.date.today()}; machine: {machine}; Whisper base (the same CTranslate2",
         "weights for both engines), 2 threads, language en, beam 5, one run each, whole processes with model load.",
         "Command: `python3 Benchmarks/vad/bench_vad.py`. Audio: `make long-recording` (600 s: the bundled English",
         "recordings three times, 302 s of speech, between silence, near-silence, room noise and tones).",

@@ -67,7 +67,7 @@ measure "busy hark-threads2 greedy" "$repeats" .build/release/hark transcribe --
 kill $spinner
 } > "$work/results"
 
-machine="$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(grep -o -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+machine=$(Benchmarks/machine.sh)
 short_s=$(soxi -D "$SHORT"); long_s=$(soxi -D "$LONG")
 python3 - "$work/results" "$repeats" "$machine" "$short_s" "$long_s" <<'PY' > Benchmarks/results/whisper.md
 import sys, datetime
