@@ -37,7 +37,7 @@ struct StreamCommand: ParsableCommand {
     var output: Output = .text
 
     @Option(help: "Re-decode the growing utterance after this much new audio, in milliseconds.")
-    var stepMs = Int(StreamCommand.defaults.stepSeconds * 1000)
+    var stepMs = StreamCommand.defaults.stepMilliseconds
 
     @Option(help: "Silence that ends an utterance, in milliseconds.")
     var endpointMs = Int(StreamCommand.defaults.endpointSeconds * 1000)
@@ -76,7 +76,7 @@ struct StreamCommand: ParsableCommand {
         // A closed stdout shows up as EPIPE from write (handled in EventPrinter), not as a fatal signal.
         signal(SIGPIPE, SIG_IGN)
         var options = StreamOptions()
-        options.stepSeconds = Double(stepMs) / 1000
+        options.stepMilliseconds = stepMs
         options.endpointSeconds = Double(endpointMs) / 1000
         options.maxUtteranceSeconds = maxUtteranceS
         options.maxBufferSeconds = maxBufferS
@@ -100,9 +100,8 @@ struct StreamCommand: ParsableCommand {
         interrupt.setEventHandler { pump.stop() }
         interrupt.resume()
 
-        let stepSamples = stepMs * speechSampleRate / 1000
         do {
-            while let block = try pump.next(stepSamples: stepSamples) {
+            while let block = try pump.next(stepSamples: options.stepSamples) {
                 printer.print(try recognizer.feed(block))
             }
             printer.print(try recognizer.finish())

@@ -36,7 +36,14 @@ public struct StreamParameters: Sendable {
     public var channels = 1
     /// As the client named it ("auto" detects); nil when it named none.
     public var language: String?
-    public var stepMs = Int(StreamOptions().stepSeconds * 1000)
+    public var stepMs = StreamOptions().stepMilliseconds
+
+    /// The stream's options with the client's step.
+    var streamOptions: StreamOptions {
+        var options = StreamOptions()
+        options.stepMilliseconds = stepMs
+        return options
+    }
 
     init(_ request: Request) throws { try self.init(query: request.uri.query ?? "") }
 
@@ -74,7 +81,7 @@ public final class PushedAudio: AudioSource, @unchecked Sendable {
 
     public init(_ parameters: StreamParameters) throws {
         decoder = try RawPCMDecoder(name: name, format: parameters.format, sampleRate: parameters.rate, channels: parameters.channels)
-        minimumBlock = parameters.stepMs * speechSampleRate / 1000
+        minimumBlock = parameters.streamOptions.stepSamples
     }
 
     public var warnings: [String] { condition.withLock { decoder.warnings } }
@@ -177,12 +184,11 @@ extension HarkServer {
         // The decoding loop blocks its thread (waiting for audio, decoding), so it runs on a worker thread.
         let decoding = Task(executorPreference: workers.threads) {
             let pump = AudioPump(source: audio)
-            var options = StreamOptions()
-            options.stepSeconds = Double(parameters.stepMs) / 1000
+            let options = parameters.streamOptions
             let recognizer = StreamRecognizer(decoder: decoder, options: options)
             var heard = 0
             do {
-                while let block = try pump.next(stepSamples: parameters.stepMs * speechSampleRate / 1000) {
+                while let block = try pump.next(stepSamples: options.stepSamples) {
                     heard += block.count
                     for event in try recognizer.feed(block) { if let line = event.jsonLine { continuation.yield(line) } }
                 }

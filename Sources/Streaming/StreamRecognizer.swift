@@ -1,4 +1,5 @@
 // The stream driver: VAD-gated utterances, a re-decode every step, LocalAgreement commits and buffer trimming.
+import Audio
 import Foundation
 
 /// Count, mean and maximum of a cost, in constant memory (a stream may run for days).
@@ -19,6 +20,13 @@ public struct StreamOptions: Sendable {
     /// Re-decode the growing buffer after this much new audio. Shorter steps commit words sooner, at the cost of
     /// more passes (Benchmarks/results/stream.md); a pass that takes longer than a step makes the step that long.
     public var stepSeconds = 0.5
+    /// The step in whole milliseconds, as `hark stream --step-ms` and the server's `step_ms` give it.
+    public var stepMilliseconds: Int {
+        get { Int((stepSeconds * 1000).rounded()) }
+        set { stepSeconds = Double(newValue) / 1000 }
+    }
+    /// The step in samples of speech-rate audio: what the audio pump hands over at least.
+    public var stepSamples: Int { stepMilliseconds * speechSampleRate / 1000 }
     /// Silence that ends an utterance.
     public var endpointSeconds = 0.8
     /// An utterance longer than this is ended even without a pause.
