@@ -56,15 +56,17 @@ enum Matrix {
 struct LayerNorm {
     let gamma: [Float]
     let beta: [Float]
+    let pool: ThreadPool
 
     init(_ file: LayerLoader, _ prefix: String, width: Int) throws {
         gamma = try file.vector("\(prefix)/gamma", count: width)
         beta = try file.vector("\(prefix)/beta", count: width)
+        pool = file.pool
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         var out = x
-        Vector.layerNormRows(&out.data, width: x.columns, gamma: gamma, beta: beta)
+        Vector.layerNormRows(&out.data, width: x.columns, gamma: gamma, beta: beta, pool: pool)
         return out
     }
 }
@@ -97,7 +99,7 @@ struct FeedForward {
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         var hidden = up(norm(x))
-        Vector.gelu(&hidden.data)
+        Vector.gelu(&hidden.data, pool: up.pool)
         return x + down(hidden)
     }
 }
@@ -148,14 +150,16 @@ struct CrossAttention {
 
 /// Splits the rows of a fused projection [rows, parts * width] into `parts` matrices [rows, width].
 private func splitFused(_ fused: Tensor, parts: Int) -> [[Float]] {
-    let width = fused.columns / parts
-    var out = [[Float]](repeating: [], count: parts)
-    for p in 0..<parts { out[p].reserveCapacity(fused.rows * width) }
-    for r in 0..<fused.rows {
-        for p in 0..<parts {
-            let start = r * fused.columns + p * width
-            out[p].append(contentsOf: fused.data[start..<(start + width)])
+    let width = fused.columns / parts, rows = fused.rows
+    return fused.data.withUnsafeBufferPointer { source in
+        (0..<parts).map { part in
+            [Float](unsafeUninitializedCapacity: rows * width) { out, initialized in
+                for r in 0..<rows {
+                    (out.baseAddress! + r * width).initialize(from: source.baseAddress! + r * fused.columns + part * width,
+                                                              count: width)
+                }
+                initialized = rows * width
+            }
         }
     }
-    return out
 }
