@@ -141,11 +141,11 @@ public protocol PackedAttention: Sendable {
     func scores(_ q: [Float], queries: Int, head: Int, scale: Float) -> [Float]
 }
 
-/// Keys and values that many decoding steps attend to (the encoder output seen through a decoder layer), packed
-/// once per head so that each step's scores and weighted sums are two panel products: the keys and values are
-/// read front to back once per step for all its queries (beams), instead of strided per query. Every step reads
-/// all of them (for Whisper base, 1500 positions x 512 x 2 per layer), so float16 halves the bytes a step moves
-/// after the weights'.
+/// Keys and values packed once per head so that attending to them is two panel products per head (and block of
+/// queries): the encoder output seen through a decoder layer, which every decoding step reads front to back for
+/// all its queries (beams) instead of strided per query (for Whisper base, 1500 positions x 512 x 2 per layer, so
+/// float16 halves the bytes a step moves after the weights'); and the encoder's own self-attention, whose 1500
+/// queries go in blocks that reuse the packing (two OpenBLAS gemms a block would pack the keys and values again).
 public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
     public let positions: Int
     public let heads: Int
@@ -185,23 +185,30 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
     }
 
     /// softmax(q_h K_h^T * scale) V_h for every head h; q is [queries, heads * headDim], so is the result.
+    /// Many queries (an encoder's) go in blocks of `queryBlock` rows, whose scores stay in the cache between the two
+    /// products; a decoding step's few are one block.
     public func attend(_ q: [Float], queries: Int, scale: Float, pool: ThreadPool) -> [Float] {
         let width = heads * headDim
         precondition(q.count == queries * width)
         var out = [Float](repeating: 0, count: queries * width)
-        let scratch = queries * (headDim + positions)
+        let blockRows = max(1, min(queries, Self.queryBlock))
+        let blocks = (queries + blockRows - 1) / blockRows
+        let scratch = blockRows * (headDim + positions)
         var buffers = [Float](repeating: 0, count: pool.threads * scratch)
-        let minimumHeads = max(1, 200_000 / max(1, queries * positions * headDim))
+        let minimumPieces = max(1, 200_000 / max(1, blockRows * positions * headDim))
         q.withUnsafeBufferPointer { pq in
             out.withUnsafeMutableBufferPointer { po in
                 buffers.withUnsafeMutableBufferPointer { pb in
-                    pool.forEach(splitting: heads, minimum: minimumHeads) { range, worker in
-                        let query = pb.baseAddress! + worker * scratch, scores = query + queries * headDim
-                        for h in range {
-                            gatherScaledQueries(pq.baseAddress!, queries: queries, head: h, scale: scale, into: query)
-                            keys[h].multiply(query, rows: queries, into: scores, outputStride: positions)
-                            for i in 0..<queries { Vector.softmax(scores + i * positions, count: positions) }
-                            valuesTransposed[h].multiply(scores, rows: queries, into: po.baseAddress! + h * headDim,
+                    pool.forEach(splitting: heads * blocks, minimum: minimumPieces) { pieces, worker in
+                        let query = pb.baseAddress! + worker * scratch, scores = query + blockRows * headDim
+                        for piece in pieces {
+                            let h = piece / blocks, firstRow = (piece % blocks) * blockRows
+                            let rows = min(blockRows, queries - firstRow)
+                            gatherScaledQueries(pq.baseAddress! + firstRow * width, queries: rows, head: h, scale: scale,
+                                                into: query)
+                            keys[h].multiply(query, rows: rows, into: scores, outputStride: positions)
+                            for i in 0..<rows { Vector.softmax(scores + i * positions, count: positions) }
+                            valuesTransposed[h].multiply(scores, rows: rows, into: po.baseAddress! + firstRow * width + h * headDim,
                                                          outputStride: width)
                         }
                     }
@@ -210,6 +217,10 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
         }
         return out
     }
+
+    /// Query rows attended together: few enough that a block's scores (32 x 1500 floats, 192 KB) stay in the L2
+    /// cache beside the head's packed keys, enough that each panel meets several tiles of rows.
+    static var queryBlock: Int { 32 }
 
     /// q_h K_h^T * scale of one head, [queries, positions] (before the softmax): for word timings.
     public func scores(_ q: [Float], queries: Int, head: Int, scale: Float) -> [Float] {

@@ -9,8 +9,11 @@ struct Encoder {
 
         func callAsFunction(_ x: Tensor) -> Tensor {
             let (q, k, v) = attention.project(x)
-            let mixed = Attention.multiHead(q: q, k: k, v: v, queries: x.rows, keys: x.rows,
-                                            heads: attention.heads, headDim: x.columns / attention.heads, pool: pool)
+            // Each head's keys and values packed once for all blocks of queries (PackedKeysValues).
+            let headDim = x.columns / attention.heads
+            let mixed = PackedKeysValues<Float>(keys: k, values: v, positions: x.rows, heads: attention.heads,
+                                                headDim: headDim, pool: pool)
+                .attend(q, queries: x.rows, scale: 1 / Float(headDim).squareRoot(), pool: pool)
             let h = x + attention.out(Tensor(shape: x.shape, data: mixed))
             return feedForward(h)
         }
@@ -43,9 +46,9 @@ struct Encoder {
     /// `DecodingOptions.shortEncoderWindows`); the result is [frames / 2, width].
     func callAsFunction(_ mel: Tensor) -> Tensor {
         var x = Convolution.conv1d(mel, weight: conv1Weight, bias: conv1Bias, stride: 1, padding: 1, pool: pool)
-        Vector.gelu(&x.data)
+        Vector.gelu(&x.data, pool: pool)
         x = Convolution.conv1d(x, weight: conv2Weight, bias: conv2Bias, stride: 2, padding: 1, pool: pool)
-        Vector.gelu(&x.data)
+        Vector.gelu(&x.data, pool: pool)
         x.add(positions.rows(0..<x.rows))
         for layer in layers { x = layer(x) }
         return finalNorm(x)
