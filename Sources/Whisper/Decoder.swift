@@ -109,11 +109,18 @@ struct Decoder {
                 let rows = (b * steps * width)..<((b + 1) * steps * width)
                 caches[b].keys[l].append(contentsOf: k[rows])
                 caches[b].values[l].append(contentsOf: v[rows])
-                let seen = caches[b].length + steps
-                let attended = Attention.multiHead(q: Array(q[rows]), k: caches[b].keys[l], v: caches[b].values[l],
-                                                   queries: steps, keys: seen, heads: heads, headDim: width / heads,
-                                                   causalOffset: caches[b].length, pool: pool)
-                mixed.replaceSubrange(rows, with: attended)
+            }
+            // The sequences (beams, windows decoded together) share the pool: one step's attention of one sequence
+            // is too small to split over threads, so otherwise each ran on the calling thread in turn.
+            let current = caches
+            mixed.withUnsafeMutableBufferPointer { out in
+                pool.forEach(chunks: sequences) { b, _ in
+                    let rows = (b * steps * width)..<((b + 1) * steps * width)
+                    let attended = Attention.multiHead(q: Array(q[rows]), k: current[b].keys[l], v: current[b].values[l],
+                                                       queries: steps, keys: current[b].length + steps, heads: heads,
+                                                       headDim: width / heads, causalOffset: current[b].length, pool: pool)
+                    _ = UnsafeMutableBufferPointer(rebasing: out[rows]).update(fromContentsOf: attended)
+                }
             }
             x = x + layer.selfAttention.out(Tensor(shape: x.shape, data: mixed))
 
