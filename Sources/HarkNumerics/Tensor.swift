@@ -29,6 +29,24 @@ public struct Tensor: Equatable, Sendable {
         Tensor(shape: [range.count, columns], data: Array(data[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
+    /// The rows split into `parts` equal blocks of columns, each as a row-major [rows, columns / parts] matrix (a
+    /// fused projection's queries, keys and values).
+    public func columnBlocks(_ parts: Int) -> [[Float]] {
+        precondition(parts > 0 && columns % parts == 0, "\(columns) columns do not split into \(parts) blocks")
+        let width = columns / parts, rows = rows, columns = columns
+        return data.withUnsafeBufferPointer { source in
+            (0..<parts).map { part in
+                [Float](unsafeUninitializedCapacity: rows * width) { out, initialized in
+                    for r in 0..<rows {
+                        (out.baseAddress! + r * width).initialize(from: source.baseAddress! + r * columns + part * width,
+                                                                  count: width)
+                    }
+                    initialized = rows * width
+                }
+            }
+        }
+    }
+
     public subscript(row: Int, column: Int) -> Float {
         get { data[row * columns + column] }
         set { data[row * columns + column] = newValue }

@@ -50,6 +50,15 @@ public final class ThreadPool: Sendable {
         }
     }
 
+    /// body(i) for every i in 0..<count, in parallel (one chunk each), the results in order.
+    public func map<Result>(_ count: Int, _ body: (Int) -> Result) -> [Result] {
+        var results = [Result?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { out in
+            forEach(chunks: count) { i, _ in out[i] = body(i) }
+        }
+        return results.map { $0! }
+    }
+
     /// Splits 0..<count into about `perThread` chunks per thread (at least `minimum` items each, multiples of
     /// `multiple`) and calls body(range) for each: the usual way to spread the rows of a product.
     public func forEach(splitting count: Int, minimum: Int, multiple: Int = 1, perThread: Int = 4,

@@ -84,24 +84,28 @@ public enum Vector {
     /// norm to 2.7 ms).
     public static func layerNormRows(_ x: inout [Float], width: Int, gamma: [Float], beta: [Float], eps: Float = 1e-5,
                                      pool: ThreadPool? = nil) {
-        precondition(gamma.count == width && beta.count == width && x.count % width == 0)
-        let rows = x.count / width
-        x.withUnsafeMutableBufferPointer { p in
+        precondition(gamma.count == width && beta.count == width)
         gamma.withUnsafeBufferPointer { gamma in
         beta.withUnsafeBufferPointer { beta in
-            let values = p.baseAddress!
-            let normalize = { (rows: Range<Int>, _: Int) in
-                for row in rows {
-                    let start = values + row * width
-                    let mean = sum(start, count: width) / Float(width)
-                    let variance = squaredDeviations(start, count: width, from: mean) / Float(width)
-                    let inv = 1 / sqrtf(variance + eps)
-                    for j in 0..<width { start[j] = (start[j] - mean) * inv * gamma[j] + beta[j] }
-                }
+            eachRow(of: &x, width: width, pool: pool) { start in
+                let mean = sum(start, count: width) / Float(width)
+                let variance = squaredDeviations(start, count: width, from: mean) / Float(width)
+                let inv = 1 / sqrtf(variance + eps)
+                for j in 0..<width { start[j] = (start[j] - mean) * inv * gamma[j] + beta[j] }
             }
-            if let pool { pool.forEach(splitting: rows, minimum: max(1, 32_768 / width), normalize) } else { normalize(0..<rows, 0) }
         }
         }
+    }
+
+    /// Calls normalize(row) for each row of `width` values of x, the rows spread over `pool` when given.
+    private static func eachRow(of x: inout [Float], width: Int, pool: ThreadPool?,
+                                _ normalize: (UnsafeMutablePointer<Float>) -> Void) {
+        precondition(x.count % width == 0)
+        let rows = x.count / width
+        x.withUnsafeMutableBufferPointer { p in
+            let values = p.baseAddress!
+            func run(_ rows: Range<Int>, _: Int) { for row in rows { normalize(values + row * width) } }
+            if let pool { pool.forEach(splitting: rows, minimum: max(1, 32_768 / width), run) } else { run(0..<rows, 0) }
         }
     }
 
@@ -122,25 +126,17 @@ public enum Vector {
 
     /// RMSNorm over each row: x / sqrt(mean(x^2) + eps) * weight.
     public static func rmsNormRows(_ x: inout [Float], width: Int, weight: [Float], eps: Float, pool: ThreadPool? = nil) {
-        precondition(weight.count == width && x.count % width == 0)
-        let rows = x.count / width
-        x.withUnsafeMutableBufferPointer { p in
+        precondition(weight.count == width)
         weight.withUnsafeBufferPointer { weight in
-            let values = p.baseAddress!
-            let normalize = { (rows: Range<Int>, _: Int) in
-                for row in rows {
-                    let start = values + row * width
-                    // Squares summed in Double, then scale and weight applied one after the other, as llama.cpp
-                    // does: the next product rounds its input to 8 bits, so a last-bit difference here can move a
-                    // whole block's scale.
-                    var sumSquares: Double = 0
-                    for i in 0..<width { sumSquares += Double(start[i] * start[i]) }
-                    let inv = 1 / sqrtf(Float(sumSquares / Double(width)) + eps)
-                    for j in 0..<width { start[j] = (start[j] * inv) * weight[j] }
-                }
+            eachRow(of: &x, width: width, pool: pool) { start in
+                // Squares summed in Double, then scale and weight applied one after the other, as llama.cpp does:
+                // the next product rounds its input to 8 bits, so a last-bit difference here can move a whole
+                // block's scale.
+                var sumSquares: Double = 0
+                for i in 0..<width { sumSquares += Double(start[i] * start[i]) }
+                let inv = 1 / sqrtf(Float(sumSquares / Double(width)) + eps)
+                for j in 0..<width { start[j] = (start[j] * inv) * weight[j] }
             }
-            if let pool { pool.forEach(splitting: rows, minimum: max(1, 32_768 / width), normalize) } else { normalize(0..<rows, 0) }
-        }
         }
     }
 

@@ -113,15 +113,13 @@ struct Decoder {
             // The sequences (beams, windows decoded together) share the pool: one step's attention of one sequence
             // is too small to split over threads, so otherwise each ran on the calling thread in turn.
             let current = caches
-            mixed.withUnsafeMutableBufferPointer { out in
-                pool.forEach(chunks: sequences) { b, _ in
-                    let rows = (b * steps * width)..<((b + 1) * steps * width)
-                    let attended = Attention.multiHead(q: Array(q[rows]), k: current[b].keys[l], v: current[b].values[l],
-                                                       queries: steps, keys: current[b].length + steps, heads: heads,
-                                                       headDim: width / heads, causalOffset: current[b].length, pool: pool)
-                    _ = UnsafeMutableBufferPointer(rebasing: out[rows]).update(fromContentsOf: attended)
-                }
+            let attended = pool.map(sequences) { b in
+                Attention.multiHead(q: Array(q[(b * steps * width)..<((b + 1) * steps * width)]),
+                                    k: current[b].keys[l], v: current[b].values[l], queries: steps,
+                                    keys: current[b].length + steps, heads: heads, headDim: width / heads,
+                                    causalOffset: current[b].length, pool: pool)
             }
+            for b in 0..<sequences { mixed.replaceSubrange((b * steps * width)..<((b + 1) * steps * width), with: attended[b]) }
             x = x + layer.selfAttention.out(Tensor(shape: x.shape, data: mixed))
 
             let cross = layer.crossAttention

@@ -120,7 +120,7 @@ struct SelfAttention {
 
     /// Projects normed x into (q, k, v), each [rows, width].
     func project(_ x: Tensor) -> (q: [Float], k: [Float], v: [Float]) {
-        let parts = splitFused(qkv(norm(x)), parts: 3)
+        let parts = qkv(norm(x)).columnBlocks(3)
         return (parts[0], parts[1], parts[2])
     }
 }
@@ -143,23 +143,7 @@ struct CrossAttention {
 
     /// Keys and values of the encoder output, [positions, width] each.
     func memory(_ encoded: Tensor) -> (keys: [Float], values: [Float]) {
-        let parts = splitFused(keyValue(encoded), parts: 2)
+        let parts = keyValue(encoded).columnBlocks(2)
         return (parts[0], parts[1])
-    }
-}
-
-/// Splits the rows of a fused projection [rows, parts * width] into `parts` matrices [rows, width].
-private func splitFused(_ fused: Tensor, parts: Int) -> [[Float]] {
-    let width = fused.columns / parts, rows = fused.rows
-    return fused.data.withUnsafeBufferPointer { source in
-        (0..<parts).map { part in
-            [Float](unsafeUninitializedCapacity: rows * width) { out, initialized in
-                for r in 0..<rows {
-                    (out.baseAddress! + r * width).initialize(from: source.baseAddress! + r * fused.columns + part * width,
-                                                              count: width)
-                }
-                initialized = rows * width
-            }
-        }
     }
 }

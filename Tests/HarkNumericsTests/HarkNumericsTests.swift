@@ -1,4 +1,5 @@
 // HarkNumerics kernels checked against values worked out by hand or by NumPy.
+import Synchronization
 import XCTest
 @testable import HarkNumerics
 
@@ -10,6 +11,23 @@ final class HarkNumericsTests: XCTestCase {
         let y = BLAS.linear(x, weight: w, bias: [10, 20], pool: ThreadPool(threads: 2))
         XCTAssertEqual(y.shape, [2, 2])
         XCTAssertEqual(y.data, [8, 23, 8, 27.5] as [Float])
+    }
+
+    func testColumnBlocksSplitEveryRow() {
+        let fused = Tensor(shape: [2, 6], data: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+        XCTAssertEqual(fused.columnBlocks(3), [[1, 2, 7, 8], [3, 4, 9, 10], [5, 6, 11, 12]])
+        XCTAssertEqual(fused.columnBlocks(1), [fused.data])
+    }
+
+    func testPoolMapKeepsOrderAndRunsEachIndexOnce() {
+        let calls = Mutex([Int]())
+        let squares = ThreadPool(threads: 2).map(7) { i -> Int in
+            calls.withLock { $0.append(i) }
+            return i * i
+        }
+        XCTAssertEqual(squares, [0, 1, 4, 9, 16, 25, 36])
+        XCTAssertEqual(calls.withLock { $0.sorted() }, Array(0..<7))
+        XCTAssertEqual(ThreadPool(threads: 2).map(0) { $0 }, [])
     }
 
     func testSoftmaxRowsSumToOneAndKeepOrder() {
