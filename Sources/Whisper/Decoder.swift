@@ -112,12 +112,13 @@ struct Decoder {
             }
             // The sequences (beams, windows decoded together) share the pool: one step's attention of one sequence
             // is too small to split over threads, so otherwise each ran on the calling thread in turn.
-            let current = caches
+            // The caches are read in place: a copy of them still alive at the next layer's appends would make each
+            // append copy its whole cache.
             let attended = pool.map(sequences) { b in
                 Attention.multiHead(q: Array(q[(b * steps * width)..<((b + 1) * steps * width)]),
-                                    k: current[b].keys[l], v: current[b].values[l], queries: steps,
-                                    keys: current[b].length + steps, heads: heads, headDim: width / heads,
-                                    causalOffset: current[b].length, pool: pool)
+                                    k: caches[b].keys[l], v: caches[b].values[l], queries: steps,
+                                    keys: caches[b].length + steps, heads: heads, headDim: width / heads,
+                                    causalOffset: caches[b].length, pool: pool)
             }
             for b in 0..<sequences { mixed.replaceSubrange((b * steps * width)..<((b + 1) * steps * width), with: attended[b]) }
             x = x + layer.selfAttention.out(Tensor(shape: x.shape, data: mixed))
