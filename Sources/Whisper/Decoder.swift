@@ -104,23 +104,22 @@ struct Decoder {
         }
         for (l, layer) in layers.enumerated() {
             let (q, k, v) = layer.selfAttention.project(x)
-            var mixed = [Float](repeating: 0, count: x.count)
+            func rows(of b: Int) -> Range<Int> { (b * steps * width)..<((b + 1) * steps * width) }
             for b in 0..<sequences {
-                let rows = (b * steps * width)..<((b + 1) * steps * width)
-                caches[b].keys[l].append(contentsOf: k[rows])
-                caches[b].values[l].append(contentsOf: v[rows])
+                caches[b].keys[l].append(contentsOf: k[rows(of: b)])
+                caches[b].values[l].append(contentsOf: v[rows(of: b)])
             }
             // The sequences (beams, windows decoded together) share the pool: one step's attention of one sequence
             // is too small to split over threads, so otherwise each ran on the calling thread in turn.
             // The caches are read in place: a copy of them still alive at the next layer's appends would make each
             // append copy its whole cache.
             let attended = pool.map(sequences) { b in
-                Attention.multiHead(q: Array(q[(b * steps * width)..<((b + 1) * steps * width)]),
-                                    k: caches[b].keys[l], v: caches[b].values[l], queries: steps,
-                                    keys: caches[b].length + steps, heads: heads, headDim: width / heads,
+                Attention.multiHead(q: Array(q[rows(of: b)]), k: caches[b].keys[l], v: caches[b].values[l],
+                                    queries: steps, keys: caches[b].length + steps, heads: heads, headDim: width / heads,
                                     causalOffset: caches[b].length, pool: pool)
             }
-            for b in 0..<sequences { mixed.replaceSubrange((b * steps * width)..<((b + 1) * steps * width), with: attended[b]) }
+            // The sequences' rows are x's rows in order.
+            let mixed = Array(attended.joined())
             x = x + layer.selfAttention.out(Tensor(shape: x.shape, data: mixed))
 
             let cross = layer.crossAttention
