@@ -119,7 +119,9 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
     /// `Kernels.panelProduct` for any row count: for decoding steps it reads each element once per six input rows,
     /// and over hundreds of rows (prompts, the encoder's 1500) the rows go in blocks that stay in the L2 cache while
     /// every panel passes them (against OpenBLAS on the widened matrix: as fast at 1500 rows, 1.5-3x faster at 49-227).
-    public func product(_ x: Tensor, bias: [Float]? = nil, pool: ThreadPool) -> Tensor {
+    /// `finish` (an activation) rewrites each piece of the output right after it is computed, while it is in the
+    /// cache, instead of in a pass of its own over the whole output.
+    public func product(_ x: Tensor, bias: [Float]? = nil, pool: ThreadPool, then finish: Vector.InPlace? = nil) -> Tensor {
         precondition(x.columns == columns, "product: input has \(x.columns) features, the matrix expects \(columns)")
         if let bias { precondition(bias.count == rows, "product: bias has \(bias.count) values, expected \(rows)") }
         let n = x.rows
@@ -141,11 +143,14 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
                 // Block-major: the threads share a block (each its own panels) before they move to the next.
                 pool.forEach(chunks: rowBlocks * panelChunks) { chunk, _ in
                     let firstRow = chunk / panelChunks * blockRows, firstPanel = chunk % panelChunks * panelsPerChunk
+                    let rowCount = min(blockRows, n - firstRow), panels = firstPanel..<min(panelCount, firstPanel + panelsPerChunk)
                     bias.withUnsafeBufferPointerIfPresent { pb in
-                        multiply(input + firstRow * columns, rows: min(blockRows, n - firstRow),
-                                 into: output + firstRow * rows, outputStride: rows, bias: pb,
-                                 panels: firstPanel..<min(panelCount, firstPanel + panelsPerChunk))
+                        multiply(input + firstRow * columns, rows: rowCount, into: output + firstRow * rows,
+                                 outputStride: rows, bias: pb, panels: panels)
                     }
+                    guard let finish else { return }
+                    let firstOutput = panels.lowerBound * 16, outputs = min(rows, panels.upperBound * 16) - firstOutput
+                    for row in firstRow..<(firstRow + rowCount) { finish(output + row * rows + firstOutput, outputs) }
                 }
             }
         }

@@ -169,15 +169,27 @@ public enum Vector {
     /// 1 / (1 + e^-x).
     @inline(__always) public static func sigmoid(_ x: Float) -> Float { 1 / (1 + exponential(-x)) }
 
-    /// GELU with the error function, as Whisper uses; spread over `pool` when given.
-    public static func gelu(_ x: inout [Float], pool: ThreadPool? = nil) {
+    /// A function that rewrites `count` values in place (an activation), for the pieces of a larger array.
+    public typealias InPlace = (_ values: UnsafeMutablePointer<Float>, _ count: Int) -> Void
+
+    /// f over pieces of x that together cover it, spread over `pool` when given.
+    public static func apply(_ f: InPlace, to x: inout [Float], pool: ThreadPool?) {
         x.withUnsafeMutableBufferPointer { p in
             let values = p.baseAddress!
-            let apply = { (range: Range<Int>, _: Int) in
-                for i in range { values[i] = 0.5 * values[i] * (1 + errorFunction(values[i] * 0.70710678118654752)) }
+            if let pool {
+                pool.forEach(splitting: p.count, minimum: 16_384) { range, _ in f(values + range.lowerBound, range.count) }
+            } else {
+                f(values, p.count)
             }
-            if let pool { pool.forEach(splitting: p.count, minimum: 16_384, apply) } else { apply(0..<p.count, 0) }
         }
+    }
+
+    /// GELU with the error function, as Whisper uses; spread over `pool` when given.
+    public static func gelu(_ x: inout [Float], pool: ThreadPool? = nil) { apply(gelu, to: &x, pool: pool) }
+
+    /// GELU of `count` values in place.
+    public static func gelu(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { p[i] = 0.5 * p[i] * (1 + errorFunction(p[i] * 0.70710678118654752)) }
     }
 
     // libm's expf and erff are calls the compiler cannot vectorize; in a Whisper pass on two cores they ran on

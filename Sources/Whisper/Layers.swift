@@ -26,12 +26,15 @@ enum Matrix {
     case float16(HalfMatrix)
     case int8(PanelMatrix<Int8>)
 
-    /// x W^T + bias for every row of x.
-    func product(_ x: Tensor, bias: [Float]?, pool: ThreadPool) -> Tensor {
+    /// x W^T + bias for every row of x, then `finish` (an activation) on the result.
+    func product(_ x: Tensor, bias: [Float]?, pool: ThreadPool, then finish: Vector.InPlace? = nil) -> Tensor {
         switch self {
-        case let .float32(weight): return BLAS.linear(x, weight: weight, bias: bias, pool: pool)
-        case let .float16(weight): return weight.product(x, bias: bias, pool: pool)
-        case let .int8(weight): return weight.product(x, bias: bias, pool: pool)
+        case let .float32(weight):
+            var y = BLAS.linear(x, weight: weight, bias: bias, pool: pool)
+            if let finish { Vector.apply(finish, to: &y.data, pool: pool) }
+            return y
+        case let .float16(weight): return weight.product(x, bias: bias, pool: pool, then: finish)
+        case let .int8(weight): return weight.product(x, bias: bias, pool: pool, then: finish)
         }
     }
 
@@ -82,7 +85,9 @@ struct Linear {
         pool = file.pool
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor { weight.product(x, bias: bias, pool: pool) }
+    func callAsFunction(_ x: Tensor, then finish: Vector.InPlace? = nil) -> Tensor {
+        weight.product(x, bias: bias, pool: pool, then: finish)
+    }
 }
 
 /// Pre-norm MLP: x + W2 gelu(W1 LN(x)).
@@ -98,9 +103,7 @@ struct FeedForward {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        var hidden = up(norm(x))
-        Vector.gelu(&hidden.data, pool: up.pool)
-        return x + down(hidden)
+        x + down(up(norm(x), then: Vector.gelu))
     }
 }
 

@@ -25,12 +25,13 @@ final class KernelTests: XCTestCase {
     }
 
     /// Every row count the panel kernel dispatches on (1 to 6 per group, groups split evenly, up to the hundreds
-    /// of a prompt), an output count that leaves a partial last panel, with and without bias, on 1 and 3 threads.
+    /// of a prompt, and an encoder's 1500 in two row blocks), an output count that leaves a partial last panel,
+    /// with and without bias, on 1 and 3 threads.
     func testHalfMatrixProductMatchesDoublePrecisionReference() {
         let outputs = 37, columns = 53
         let weight = HalfMatrix(Tensor(shape: [outputs, columns], data: values(outputs * columns, seed: 1)))
         let bias = values(outputs, seed: 2)
-        for rows in [1, 2, 3, 4, 5, 6, 7, 13, 227] {
+        for rows in [1, 2, 3, 4, 5, 6, 7, 13, 227, 1500] {
             let x = Tensor(shape: [rows, columns], data: values(rows * columns, seed: UInt64(rows)))
             for threads in [1, 3] {
                 for b in [nil, bias] {
@@ -42,6 +43,19 @@ final class KernelTests: XCTestCase {
                     XCTAssertLessThan(worst, 5e-6, "rows \(rows), threads \(threads), bias \(b != nil)")
                 }
             }
+        }
+    }
+
+    /// An activation passed to the product rewrites exactly the values it would rewrite afterwards, over two row
+    /// blocks and a partial last panel.
+    func testProductThenActivationEqualsTheActivationAfterwards() {
+        let weight = HalfMatrix(Tensor(shape: [37, 53], data: values(37 * 53, seed: 3)))
+        let x = Tensor(shape: [1500, 53], data: values(1500 * 53, seed: 4))
+        for threads in [1, 3] {
+            let pool = ThreadPool(threads: threads)
+            var expected = weight.product(x, pool: pool)
+            Vector.gelu(&expected.data)
+            XCTAssertEqual(weight.product(x, pool: pool, then: Vector.gelu).data, expected.data, "threads \(threads)")
         }
     }
 
