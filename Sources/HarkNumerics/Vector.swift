@@ -97,8 +97,8 @@ public enum Vector {
         }
     }
 
-    /// LayerNorm over each row: (x - mean) / sqrt(var + eps) * gamma + beta.
-    /// LayerNorm over each row of length `width`, in place; rows spread over `pool` when given. Mean and variance
+    /// LayerNorm, (x - mean) / sqrt(var + eps) * gamma + beta, over each row of length `width` in place; rows spread
+    /// over `pool` when given. Mean and variance
     /// are summed in eight lanes (a running scalar sum is one add a cycle at best: it held a 1500-row encoder
     /// norm to 2.7 ms).
     public static func layerNormRows(_ x: inout [Float], width: Int, gamma: [Float], beta: [Float], eps: Float = 1e-5,
@@ -120,12 +120,8 @@ public enum Vector {
     private static func eachRow(of x: inout [Float], width: Int, pool: ThreadPool?,
                                 _ normalize: (UnsafeMutablePointer<Float>) -> Void) {
         precondition(x.count % width == 0)
-        let rows = x.count / width
-        x.withUnsafeMutableBufferPointer { p in
-            let values = p.baseAddress!
-            func run(_ rows: Range<Int>, _: Int) { for row in rows { normalize(values + row * width) } }
-            if let pool { pool.forEach(splitting: rows, minimum: max(1, 32_768 / width), run) } else { run(0..<rows, 0) }
-        }
+        apply({ values, count in for row in stride(from: 0, to: count, by: width) { normalize(values + row) } },
+              to: &x, pool: pool, minimum: 32_768, multiple: width)
     }
 
     /// Sum of (p[i] - mean)^2, in eight lanes.
@@ -172,12 +168,16 @@ public enum Vector {
     /// A function that rewrites `count` values in place (an activation), for the pieces of a larger array.
     public typealias InPlace = (_ values: UnsafeMutablePointer<Float>, _ count: Int) -> Void
 
-    /// f over pieces of x that together cover it, spread over `pool` when given.
-    public static func apply(_ f: InPlace, to x: inout [Float], pool: ThreadPool?) {
+    /// f over pieces of x that together cover it, spread over `pool` when given: pieces of at least `minimum`
+    /// values (enough work to wake a thread for), each a whole number of `multiple` values (of rows).
+    public static func apply(_ f: InPlace, to x: inout [Float], pool: ThreadPool?, minimum: Int = 16_384,
+                             multiple: Int = 1) {
         x.withUnsafeMutableBufferPointer { p in
             let values = p.baseAddress!
             if let pool {
-                pool.forEach(splitting: p.count, minimum: 16_384) { range, _ in f(values + range.lowerBound, range.count) }
+                pool.forEach(splitting: p.count, minimum: minimum, multiple: multiple) { range, _ in
+                    f(values + range.lowerBound, range.count)
+                }
             } else {
                 f(values, p.count)
             }
