@@ -141,6 +141,30 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// Keys and values packed once (float32, and float16 as the decoder's cross-attention keeps them): a decoding
+    /// step's few queries, and an encoder's many in several blocks with a partial one, 83 positions (a partial panel).
+    func testPackedAttentionMatchesDoublePrecisionReferenceAcrossQueryBlocks() {
+        let keys = 83, heads = 3, headDim = 24, blockRows = PackedKeysValues<Float>.queryBlock
+        let k = values(keys * heads * headDim, seed: 21), v = values(keys * heads * headDim, seed: 22)
+        let halved = { (x: [Float]) in x.map { Float(Float16($0)) } }
+        for queries in [1, 5, 2 * blockRows + 5] {
+            let q = values(queries * heads * headDim, seed: 20)
+            for threads in [1, 2] {
+                let pool = ThreadPool(threads: threads)
+                let single = PackedKeysValues<Float>(keys: k, values: v, positions: keys, heads: heads, headDim: headDim, pool: pool)
+                let half = PackedKeysValues<Float16>(keys: k, values: v, positions: keys, heads: heads, headDim: headDim, pool: pool)
+                for (got, kept) in [(single.attend(q, queries: queries, scale: 0.3, pool: pool), { (x: [Float]) in x }),
+                                    (half.attend(q, queries: queries, scale: 0.3, pool: pool), halved)] {
+                    let expected = attentionReference(q: q, k: kept(k), v: kept(v), queries: queries, keys: keys,
+                                                      queryHeads: heads, keyValueHeads: heads, headDim: headDim, scale: 0.3,
+                                                      causalOffset: nil, window: nil)
+                    let worst = zip(got, expected).map { abs(Double($0) - $1) }.max()!
+                    XCTAssertLessThan(worst, 2e-6, "queries \(queries), threads \(threads)")
+                }
+            }
+        }
+    }
+
     func testThreadPoolRunsEveryChunkOnceAndNamesWorkersWithinItsSize() {
         let pool = ThreadPool(threads: 3)
         let lock = NSLock()
