@@ -1,5 +1,5 @@
 // SIMD inner loops that BLAS has no routine for: packed float16, int8 or float32 matrices times a few float32
-// rows, and one query's attention.
+// rows, and the dot products and weighted sums of a decoding step's attention.
 
 enum Kernels {
     /// output[r, o] = bias[o] + scale[o] * sum_c input[r, c] * W[o, c] for the panels in `panels` (16 outputs each,
@@ -71,59 +71,19 @@ enum Kernels {
         }
     }
 
-    /// scores[j] = scale * dot(query, key row j) for j < count; key row j starts at keys + j * stride.
-    /// Four keys at a time: four independent sums keep four rows' loads in flight (one sum waits on each load).
-    static func scaledDots(_ query: UnsafePointer<Float>, _ keys: UnsafePointer<Float>, count: Int, stride: Int,
-                           length: Int, scale: Float, _ scores: UnsafeMutablePointer<Float>) {
-        var j = 0
-        if length % 8 == 0 {
-            while j + 4 <= count {
-                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-                let k0 = keys + j * stride, k1 = k0 + stride, k2 = k1 + stride, k3 = k2 + stride
-                for i in Swift.stride(from: 0, to: length, by: 8) {
-                    let q = UnsafeRawPointer(query + i).loadUnaligned(as: SIMD8<Float>.self)
-                    a0.addProduct(q, UnsafeRawPointer(k0 + i).loadUnaligned(as: SIMD8<Float>.self))
-                    a1.addProduct(q, UnsafeRawPointer(k1 + i).loadUnaligned(as: SIMD8<Float>.self))
-                    a2.addProduct(q, UnsafeRawPointer(k2 + i).loadUnaligned(as: SIMD8<Float>.self))
-                    a3.addProduct(q, UnsafeRawPointer(k3 + i).loadUnaligned(as: SIMD8<Float>.self))
-                }
-                scores[j] = scale * a0.sum()
-                scores[j + 1] = scale * a1.sum()
-                scores[j + 2] = scale * a2.sum()
-                scores[j + 3] = scale * a3.sum()
-                j += 4
-            }
-        }
-        while j < count { scores[j] = scale * dot(query, keys + j * stride, length); j += 1 }
-    }
-
-    /// out[0..<length] = sum_j weights[j] * value row j for j < count; value row j starts at values + j * stride.
-    static func weightedSum(_ weights: UnsafePointer<Float>, _ values: UnsafePointer<Float>, count: Int, stride: Int,
-                            length: Int, _ out: UnsafeMutablePointer<Float>) {
+    /// out[0..<length] += weight * values[0..<length]: one key's share of a query's attention output.
+    @inline(__always)
+    static func addWeighted(_ values: UnsafePointer<Float>, by weight: Float, length: Int, to out: UnsafeMutablePointer<Float>) {
+        let weights = SIMD8<Float>(repeating: weight)
         var c = 0
-        // 32 output columns at a time: four accumulators that stay in registers across all the rows.
-        while c + 32 <= length {
-            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-            for j in 0..<count {
-                let w = SIMD8<Float>(repeating: weights[j]), row = UnsafeRawPointer(values + j * stride + c)
-                a0.addProduct(w, row.loadUnaligned(as: SIMD8<Float>.self))
-                a1.addProduct(w, row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
-                a2.addProduct(w, row.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
-                a3.addProduct(w, row.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
-            }
+        while c + 8 <= length {
             let o = UnsafeMutableRawPointer(out + c)
-            o.storeBytes(of: a0, as: SIMD8<Float>.self)
-            o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-            o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-            o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
-            c += 32
+            var sum = o.loadUnaligned(as: SIMD8<Float>.self)
+            sum.addProduct(weights, UnsafeRawPointer(values + c).loadUnaligned(as: SIMD8<Float>.self))
+            o.storeBytes(of: sum, as: SIMD8<Float>.self)
+            c += 8
         }
-        while c < length {
-            var total: Float = 0
-            for j in 0..<count { total += weights[j] * values[j * stride + c] }
-            out[c] = total
-            c += 1
-        }
+        while c < length { out[c] += weight * values[c]; c += 1 }
     }
 
     /// Dot product of two float32 vectors, eight lanes at a time.
