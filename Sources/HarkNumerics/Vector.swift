@@ -98,9 +98,8 @@ public enum Vector {
     }
 
     /// LayerNorm, (x - mean) / sqrt(var + eps) * gamma + beta, over each row of length `width` in place; rows spread
-    /// over `pool` when given. Mean and variance
-    /// are summed in eight lanes (a running scalar sum is one add a cycle at best: it held a 1500-row encoder
-    /// norm to 2.7 ms).
+    /// over `pool` when given. Mean and variance are summed in eight lanes (a running scalar sum is one add a cycle
+    /// at best: it held a 1500-row encoder norm to 2.7 ms).
     public static func layerNormRows(_ x: inout [Float], width: Int, gamma: [Float], beta: [Float], eps: Float = 1e-5,
                                      pool: ThreadPool? = nil) {
         precondition(gamma.count == width && beta.count == width)
