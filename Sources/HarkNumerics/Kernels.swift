@@ -71,6 +71,27 @@ enum Kernels {
         }
     }
 
+    /// One row x times the int8 panels in `panels`: `panelProduct` for a single row, except that even and odd
+    /// columns are summed in two chains. With one chain each fused multiply-add waits for the previous one, which
+    /// holds a row's product of int8 panels below the speed memory delivers them at. The rounding differs from
+    /// `panelProduct`'s, so only estimates come from here (`ScreenedMatrix`).
+    static func panelRowEstimate(_ weights: UnsafePointer<Int8>, scales: UnsafePointer<Float>?, panels: Range<Int>,
+                                 columns: Int, outputs: Int, _ x: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+        for panel in panels {
+            var panelColumn = weights + panel * columns * 16
+            var (current, other) = (SIMD16<Float>(), SIMD16<Float>())
+            for c in 0..<columns {
+                current.addProduct(SIMD16<Float>(repeating: x[c]), Int8.widenSixteen(UnsafeRawPointer(panelColumn)))
+                swap(&current, &other)
+                panelColumn += 16
+            }
+            var sum = current + other
+            let firstOutput = panel * 16
+            if let scales { sum *= UnsafeRawPointer(scales + firstOutput).loadUnaligned(as: SIMD16<Float>.self) }
+            for o in 0..<min(16, outputs - firstOutput) { output[firstOutput + o] = sum[o] }
+        }
+    }
+
     /// out[0..<length] += weight * values[0..<length]: one key's share of a query's attention output.
     @inline(__always)
     static func addWeighted(_ values: UnsafePointer<Float>, by weight: Float, length: Int, to out: UnsafeMutablePointer<Float>) {

@@ -65,6 +65,20 @@ public enum Vector {
         return result
     }
 
+    /// The sum of |p[i]| for i < count.
+    static func absoluteSum(_ p: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= count {
+            let values = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            lanes += values.replacing(with: -values, where: values .< 0)
+            i += 8
+        }
+        var result = lanes.sum()
+        while i < count { result += abs(p[i]); i += 1 }
+        return result
+    }
+
     static func sum(_ p: UnsafePointer<Float>, count: Int) -> Float {
         var lanes = SIMD8<Float>(repeating: 0)
         var i = 0

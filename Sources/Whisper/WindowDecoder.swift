@@ -138,7 +138,7 @@ struct WindowDecoder {
                 }
             }
             let hidden = model.decoder([[token]], caches: &caches, memory: memory)
-            logits = model.decoder.logits(hidden).data
+            logits = temperature == 0 ? model.greedyLogits(hidden) : model.decoder.logits(hidden).data
         }
         return hypothesis(tokens, logProbability: sum)
     }

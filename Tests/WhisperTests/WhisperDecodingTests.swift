@@ -53,6 +53,39 @@ final class WhisperDecodingTests: XCTestCase {
         }
     }
 
+    /// A greedy step's screened logits (`greedyLogits`) against the full product, over jfk's greedy tokens: the
+    /// likeliest unsuppressed text token and every special and timestamp are bit for bit the same, the estimates
+    /// below it, and the log-softmax's normalizer moves by less than 2e-4.
+    func testGreedyLogitsAreExactWhereAGreedyStepLooks() throws {
+        let model = try XCTUnwrap(WhisperEngineTests.base, "run Models/install.sh")
+        let transcriber = Transcriber(model: model)
+        var options = options(beam: 1, language: "en")
+        options.withoutTimestamps = false
+        let audio = try AudioFile.load(TestPaths.audio("jfk.flac").path)
+        let tokens = try transcriber.transcribe(audio, options: options).segments.flatMap(\.tokens)
+        let features = try transcriber.features(audio)
+        let memory = transcriber.windowMemory(features, seek: 0, contentFrames: features.rows - 1, options: options)
+        let (prompt, _) = try transcriber.windowPrompt(previous: [], language: "en", options: options)
+        let specials = model.tokenizer.specials
+        let suppressed = Set(model.suppressedTokens)
+        var caches = [DecoderCache(layers: model.decoder.layers.count)]
+        var hidden = model.decoder([prompt], caches: &caches, memory: memory).rows(prompt.count - 1..<prompt.count)
+        XCTAssertGreaterThan(tokens.count, 20)
+        for token in tokens {
+            let full = model.decoder.logits(hidden).data, screened = model.greedyLogits(hidden)
+            let text = (0..<specials.endOfText).filter { !suppressed.contains($0) }
+            let best = text.max { full[$0] < full[$1] }!
+            XCTAssertEqual(screened[best], full[best])
+            XCTAssertEqual(Array(screened[specials.endOfText...]), Array(full[specials.endOfText...]))
+            for t in text where t != best { XCTAssertLessThanOrEqual(screened[t], full[best]) }
+            let normalizer = { (logits: [Float]) in Double(logits.max()!) + log(logits.reduce(0.0) { $0 + exp(Double($1 - logits.max()!)) }) }
+            // As Whisper's rules see them: suppressed tokens masked. At most 6e-5 apart on this machine's run.
+            let masked = { (logits: [Float]) in logits.indices.map { suppressed.contains($0) ? -Float.infinity : logits[$0] } }
+            XCTAssertEqual(normalizer(masked(screened)), normalizer(masked(full)), accuracy: 2e-4)
+            hidden = model.decoder([[token]], caches: &caches, memory: memory)
+        }
+    }
+
     func testEnglishOnlyTinyModelMatchesFasterWhisperGreedy() throws {
         let model = try XCTUnwrap(WhisperEngineTests.tinyEnglish, "run Models/install.sh")
         XCTAssertFalse(model.isMultilingual)
