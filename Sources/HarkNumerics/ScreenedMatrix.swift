@@ -1,14 +1,14 @@
 // A float16 matrix with an int8 copy that bounds every output of a product from half the bytes, for products
 // whose caller needs only the largest few outputs exactly (a greedy decoding step's logits over a vocabulary).
 
-/// x W^T for one row x where only the `keep` largest outputs among the ranked ones (and those within `margin` of
-/// them), and the always-exact ones, must be exact. Every output is first estimated from an int8 copy of W (a
-/// scale per row, as `PanelMatrix(quantizing:)`), with a bound on how far the estimate can be from the float16
-/// product; only the 16-row panels holding an output whose upper bound reaches the `keep`-th largest lower bound
-/// (less the margin) are then multiplied in float16, through the same kernel as `HalfMatrix.product`, so those
-/// outputs are bit for bit the full product's. Each estimate left in place is below the `keep`-th largest exact
-/// ranked output, by more than the margin. A row's product is bound by reading the matrix, and this reads the
-/// int8 copy and a few panels instead of all of it.
+/// x W^T for one row x where only the largest output among the ranked ones (and those within `margin` of it), and
+/// the always-exact ones, must be exact. Every output is first estimated from an int8 copy of W (a scale per row,
+/// as `PanelMatrix(quantizing:)`), with a bound on how far the estimate can be from the float16 product; only the
+/// 16-row panels holding an output whose upper bound reaches the largest lower bound (less the margin) are then
+/// multiplied in float16, through the same kernel as `HalfMatrix.product`, so those outputs are bit for bit the
+/// full product's. Each estimate left in place is below the largest exact ranked output, by more than the margin.
+/// A row's product is bound by reading the matrix, and this reads the int8 copy and a few panels instead of all
+/// of it.
 public struct ScreenedMatrix: Sendable {
     public let exact: HalfMatrix
     let screen: PanelMatrix<Int8>
@@ -33,9 +33,9 @@ public struct ScreenedMatrix: Sendable {
         alwaysExactPanels = alwaysExact.isEmpty ? 0..<0 : (alwaysExact.lowerBound / 16)..<((alwaysExact.upperBound + 15) / 16)
     }
 
-    /// x W^T for one row x, exact where the type's comment says; `keep` is at least 1, `margin` at least 0.
-    public func product(_ x: [Float], keep: Int, margin: Float = 0, pool: ThreadPool) -> [Float] {
-        precondition(keep >= 1 && margin >= 0 && x.count == exact.columns)
+    /// x W^T for one row x, exact where the type's comment says; `margin` is at least 0.
+    public func product(_ x: [Float], margin: Float = 0, pool: ThreadPool) -> [Float] {
+        precondition(margin >= 0 && x.count == exact.columns)
         var out = [Float](repeating: 0, count: exact.rows)
         x.withUnsafeBufferPointer { px in
             out.withUnsafeMutableBufferPointer { po in
@@ -49,7 +49,7 @@ public struct ScreenedMatrix: Sendable {
                     }
                 }
                 let norm = Vector.absoluteSum(input, count: x.count)
-                var marked = Set(candidatePanels(estimates: output, norm: norm, keep: keep, margin: margin))
+                var marked = Set(candidatePanels(estimates: output, norm: norm, margin: margin))
                 marked.formUnion(alwaysExactPanels)
                 let panels = marked.sorted()
                 pool.forEach(splitting: panels.count, minimum: 16) { range, _ in
@@ -62,31 +62,28 @@ public struct ScreenedMatrix: Sendable {
         return out
     }
 
-    /// The panels of the ranked outputs whose upper bound (estimate + norm x errorPerNorm) reaches the `keep`-th
-    /// largest lower bound less the margin.
-    private func candidatePanels(estimates: UnsafePointer<Float>, norm: Float, keep: Int, margin: Float) -> [Int] {
+    /// The panels of the ranked outputs whose upper bound (estimate + norm x errorPerNorm) reaches the largest lower
+    /// bound less the margin.
+    private func candidatePanels(estimates: UnsafePointer<Float>, norm: Float, margin: Float) -> [Int] {
         errorPerNorm.withUnsafeBufferPointer { pe in
             exclusion.withUnsafeBufferPointer { px in
-                var largest = [Float](repeating: -.infinity, count: keep)
-                return largest.withUnsafeMutableBufferPointer { pl in
-                    Self.candidatePanels(estimates: estimates, error: pe.baseAddress!, excluded: px.baseAddress!,
-                                         count: exact.rows, norm: norm, margin: margin, largest: pl)
-                }
+                Self.candidatePanels(estimates: estimates, error: pe.baseAddress!, excluded: px.baseAddress!,
+                                     count: exact.rows, norm: norm, margin: margin)
             }
         }
     }
 
-    /// Blocks of 64 outputs: the largest bound of a block (lane-wise maxima, then its eight lanes) against the
-    /// running one, and only the few blocks that pass output by output: a step's row has tens of thousands of
-    /// outputs. (SIMD comparison masks and the standard library's `max()` went lane by lane through memory.)
-    /// `largest` (all -infinity) holds the keep largest lower bounds, smallest first, as they are found.
+    /// Blocks of 64 outputs, their bounds' lane-wise maxima, then the block's eight lanes; only the few blocks whose
+    /// largest upper bound reaches the threshold output by output: a step's row has tens of thousands of outputs.
+    /// (SIMD comparison masks and the standard library's `max()` went lane by lane through memory.)
     private static func candidatePanels(estimates: UnsafePointer<Float>, error: UnsafePointer<Float>,
-                                        excluded: UnsafePointer<Float>, count: Int, norm: Float, margin: Float,
-                                        largest: UnsafeMutableBufferPointer<Float>) -> [Int] {
-        let block = 64, norms = SIMD8<Float>(repeating: norm)
+                                        excluded: UnsafePointer<Float>, count: Int, norm: Float, margin: Float) -> [Int] {
+        let block = 64, norms = SIMD8<Float>(repeating: norm), blocksEnd = count / block * block
         @inline(__always) func load(_ p: UnsafePointer<Float>, _ o: Int) -> SIMD8<Float> {
             UnsafeRawPointer(p + o).loadUnaligned(as: SIMD8<Float>.self)
         }
+        @inline(__always) func lower(_ k: Int) -> Float { estimates[k] - norm * error[k] - excluded[k] }
+        @inline(__always) func upper(_ k: Int) -> Float { estimates[k] + norm * error[k] }
         /// The largest upper bound of block o's outputs, or (not `upper`) lower bound, excluded outputs' -infinity.
         @inline(__always) func blockMaximum(_ o: Int, upper: Bool) -> Float {
             var lanes = SIMD8<Float>(repeating: -.infinity)
@@ -99,31 +96,16 @@ public struct ScreenedMatrix: Sendable {
             for k in 1..<8 { result = Swift.max(result, lanes[k]) }
             return result
         }
-        let keep = largest.count
-        var o = 0
-        while o < count {
-            let end = Swift.min(count, o + block)
-            if end - o == block && blockMaximum(o, upper: false) <= largest[0] { o = end; continue }
-            for k in o..<end {
-                let lower = estimates[k] - norm * error[k] - excluded[k]
-                guard lower > largest[0] else { continue }
-                var i = 1
-                while i < keep && largest[i] < lower { largest[i - 1] = largest[i]; i += 1 }
-                largest[i - 1] = lower
-            }
-            o = end
-        }
-        let threshold = largest[0] - margin
+        var largest = -Float.infinity
+        for o in stride(from: 0, to: blocksEnd, by: block) { largest = Swift.max(largest, blockMaximum(o, upper: false)) }
+        for k in blocksEnd..<count { largest = Swift.max(largest, lower(k)) }
+        let threshold = largest - margin
         var panels: [Int] = []
-        o = 0
-        while o < count {
-            let end = Swift.min(count, o + block)
-            if end - o == block && blockMaximum(o, upper: true) < threshold { o = end; continue }
-            for k in o..<end where excluded[k] == 0 && estimates[k] + norm * error[k] >= threshold {
-                if panels.last != k / 16 { panels.append(k / 16) }
-            }
-            o = end
+        func consider(_ outputs: Range<Int>) {
+            for k in outputs where excluded[k] == 0 && upper(k) >= threshold && panels.last != k / 16 { panels.append(k / 16) }
         }
+        for o in stride(from: 0, to: blocksEnd, by: block) where blockMaximum(o, upper: true) >= threshold { consider(o..<(o + block)) }
+        consider(blocksEnd..<count)
         return panels
     }
 }

@@ -93,7 +93,7 @@ public final class WhisperModel {
                                          pool: decoder.pool)
             return logitScreen!
         }
-        return screen.product(hidden.data, keep: 1, margin: Self.greedyExactMargin, pool: decoder.pool)
+        return screen.product(hidden.data, margin: Self.greedyExactMargin, pool: decoder.pool)
     }
 
     /// Text tokens this far (in logits) below the likeliest are exact too, so that the log-softmax's normalizer,
