@@ -91,6 +91,9 @@ struct TranscribeCommand: ParsableCommand {
     @Flag(help: "Redo inputs whose outputs already exist.")
     var overwrite = false
 
+    @Flag(help: "At the end, print where the time went to standard error, as whisper.cpp does: model load, audio, VAD, features, the encoder (windows and their median), decoding, word timing.")
+    var timings = false
+
     @OptionGroup var audio: AudioInputOptions
 
     func validate() throws {
@@ -153,10 +156,20 @@ struct TranscribeCommand: ParsableCommand {
         // The model loads when the first input has been read: a run whose inputs are all unreadable ends at once,
         // without the model's few hundred megabytes. Its errors (and a bad option for it) end the run.
         let pool = threads.pool()
+        let stageTimings = timings ? StageTimings() : nil
+        func timed<Result>(_ stage: String, _ body: () throws -> Result) rethrows -> Result {
+            try stageTimings.map { try $0.measure(stage, body) } ?? body()
+        }
+        defer {
+            if let stageTimings {
+                fflush(stdout)
+                printError(stageTimings.summary)
+            }
+        }
         var loaded: Transcriber?
         func transcriber() throws -> Transcriber {
             if let loaded { return loaded }
-            let transcriber = Transcriber(model: try whisper.load(pool: pool))
+            let transcriber = Transcriber(model: try timed("model load") { try whisper.load(pool: pool) }, timings: stageTimings)
             try transcriber.check(options)
             loaded = transcriber
             return transcriber
@@ -164,7 +177,7 @@ struct TranscribeCommand: ParsableCommand {
         var loadedVAD: SileroVAD?
         func vad() throws -> SileroVAD {
             if let loadedVAD { return loadedVAD }
-            loadedVAD = try speech.loadModel()
+            loadedVAD = try timed("VAD load") { try speech.loadModel() }
             return loadedVAD!
         }
         var failures = BatchFailures(total: inputs.count)
@@ -176,7 +189,7 @@ struct TranscribeCommand: ParsableCommand {
                 continue
             }
             let decoded: TranscriptionInput
-            do { decoded = try readInput(input) } catch {
+            do { decoded = try timed("audio") { try readInput(input) } } catch {
                 failures.record(input, error)
                 continue
             }
@@ -190,7 +203,7 @@ struct TranscribeCommand: ParsableCommand {
                     result = try transcriber.transcribe(features: features, options: options, progress: { progress.update($0) })
                 case let .samples(samples):
                     if let vadModel {
-                        let chunks = speech.chunks(samples, model: vadModel, pool: pool)
+                        let chunks = timed("VAD") { speech.chunks(samples, model: vadModel, pool: pool) }
                         result = try transcriber.transcribe(samples, chunks: chunks, batchSize: batchSize, options: options,
                                                             progress: { progress.update($0) })
                     } else {

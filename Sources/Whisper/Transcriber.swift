@@ -6,12 +6,21 @@ internal import CZlib
 
 public struct Transcriber {
     public let model: WhisperModel
+    /// Where each stage's wall time is added (`--timings`), if anywhere.
+    public let timings: StageTimings?
     /// 10 ms per feature frame; the encoder halves it, so timestamps count 20 ms steps.
     static let secondsPerFrame = 0.01
     public static let secondsPerTimestep = 0.02
 
-    public init(model: WhisperModel) {
+    public init(model: WhisperModel, timings: StageTimings? = nil) {
         self.model = model
+        self.timings = timings
+    }
+
+    /// body, its wall time added to `stage` when timings are kept.
+    func timed<Result>(_ stage: String, _ body: () throws -> Result) rethrows -> Result {
+        guard let timings else { return try body() }
+        return try timings.measure(stage, body)
     }
 
     /// Throws when these options cannot run on this model (an unknown language, or another language than English
@@ -24,7 +33,7 @@ public struct Transcriber {
 
     /// Features as faster-whisper computes them for transcription: 160 zero samples appended first.
     public func features(_ samples: [Float]) throws -> Tensor {
-        try WhisperLogMel(melBins: model.melBins)(samples, padding: WhisperLogMel.hopLength)
+        try timed("features") { try WhisperLogMel(melBins: model.melBins)(samples, padding: WhisperLogMel.hopLength) }
     }
 
     /// `progress` hears the fraction done after each window and may throw to stop (a client that went away);
@@ -83,7 +92,7 @@ public struct Transcriber {
             let memory = seek == 0 && firstWindow != nil ? firstWindow!.memory
                 : windowMemory(features, seek: seek, contentFrames: contentFrames, options: options)
             if language == nil {
-                languageProbabilities = detectLanguage(memory: memory)
+                languageProbabilities = timed("language detection") { detectLanguage(memory: memory) }
                 language = languageProbabilities.first?.language ?? "en"
             }
             let previous = options.conditionOnPreviousText || seek == 0 ? Array(history[historyStart...]) : []
@@ -105,9 +114,11 @@ public struct Transcriber {
             }
             var segmentWords = [[TimedWord]](repeating: [], count: windowSegments.count)
             if options.wordTimestamps {
-                segmentWords = timeWords(of: &windowSegments, memory: memory, contentPositions: windowFrames / 2,
-                                         startSequence: prompt[startIndex...].filter { $0 != specials.noTimestamps },
-                                         language: language!, offset: timeOffset, lastSpeech: lastSpeech, options: options)
+                segmentWords = timed("word timing") {
+                    timeWords(of: &windowSegments, memory: memory, contentPositions: windowFrames / 2,
+                              startSequence: prompt[startIndex...].filter { $0 != specials.noTimestamps },
+                              language: language!, offset: timeOffset, lastSpeech: lastSpeech, options: options)
+                }
                 if let threshold = options.hallucinationSilenceThreshold {
                     let windowEnd = timeOffset + Double(WhisperLogMel.windowFrames) * Self.secondsPerFrame
                     switch Self.skipHallucination(segmentWords, timeOffset: timeOffset, windowEnd: windowEnd,
@@ -199,7 +210,8 @@ public struct Transcriber {
     }
 
     func memory(_ window: Tensor, paddedTo frames: Int = WhisperLogMel.windowFrames) -> CrossMemory {
-        model.decoder.memory(model.encoder(WhisperLogMel.padOrTrim(window, frames: frames)))
+        let encoded = timed("encoder") { model.encoder(WhisperLogMel.padOrTrim(window, frames: frames)) }
+        return timed("cross-attention memory") { model.decoder.memory(encoded) }
     }
 
     func detectLanguage(memory: CrossMemory) -> [LanguageProbability] {
@@ -245,8 +257,10 @@ public struct Transcriber {
         var candidates: [WindowDecoding] = []
         for (index, temperature) in (options.temperatures.isEmpty ? [0] : options.temperatures).enumerated() {
             let result = index == 0 && first != nil ? first!
-                : decoder.decode(memory: memory, prompt: prompt, startIndex: startIndex, temperature: temperature,
-                                 draft: draft, generator: &generator)
+                : timed("decoding") {
+                    decoder.decode(memory: memory, prompt: prompt, startIndex: startIndex, temperature: temperature,
+                                   draft: draft, generator: &generator)
+                }
             let best = result.hypotheses[0]
             let tooRepetitive = options.compressionRatioThreshold.map { compressionRatio(best.text) > $0 } ?? false
             let tooUnlikely = options.logProbThreshold.map { best.averageLogProbability < $0 } ?? false

@@ -53,6 +53,21 @@ final class TranscribeCommandTests: XCTestCase {
         XCTAssertEqual(result.stdout.split(separator: "\n").count, 2, result.stdout)
     }
 
+    /// `--timings` leaves the transcript as it is and ends standard error with one line: the stages a
+    /// transcription runs, in order, the encoder's windows counted (the 73-s recording has three).
+    func testTimingsNameEachStageAfterTheTranscript() throws {
+        let arguments = ["transcribe", "--model", "tiny.en", "--beam-size", "1", "--no-fallback", "Audio/asterisk-en-demo-instruct.flac"]
+        let plain = try HarkProcess.run(arguments)
+        let timed = try HarkProcess.run(arguments + ["--timings"])
+        XCTAssertEqual(timed.status, 0, timed.stderr)
+        XCTAssertEqual(timed.stdout, plain.stdout)
+        let line = try XCTUnwrap(timed.stderr.split(separator: "\n").last.map(String.init))
+        let stages = line.dropFirst("timings: ".count).split(separator: ";").map { $0.split(separator: " ").prefix { Double($0) == nil }.joined(separator: " ") }
+        XCTAssertEqual(stages.map { $0.trimmingCharacters(in: .whitespaces) },
+                       ["audio", "model load", "features", "encoder", "cross-attention memory", "decoding", "total"], line)
+        XCTAssertTrue(line.contains("encoder ") && line.contains(" s (3x, median "), line)
+    }
+
     /// Killed (SIGKILL) after its first transcript, a batch run again redoes nothing finished and finishes the rest.
     func testAKilledBatchResumesWithoutRedoingFinishedFiles() throws {
         let directory = try TestPaths.temporaryDirectory().path
