@@ -18,23 +18,63 @@ public enum TimeAlignment {
 
     /// Median of each value's `width` neighbours along its row (odd width), reflecting at the row ends
     /// (..., x2, x1, x0, x1, x2, ...). Rows shorter than half the width are left as they are.
+    /// Eight neighbouring values at a time through a sorting network (padded with +infinity to a power of two):
+    /// sorting each window in turn took a third of a second of a 10-minute recording's word timing, on one thread.
     public static func medianFilterRows(_ x: inout [Float], columns: Int, width: Int) {
         precondition(width % 2 == 1)
         let half = width / 2
         guard columns > half else { return }
-        var window = [Float](repeating: 0, count: width)
-        for start in stride(from: 0, to: x.count, by: columns) {
-            let row = Array(x[start..<(start + columns)])
-            for j in 0..<columns {
-                for k in -half...half {
-                    var read = abs(j + k)
-                    if read >= columns { read = 2 * columns - read - 2 }
-                    window[k + half] = row[read]
+        var lanes = 1
+        while lanes < width { lanes *= 2 }
+        let network = sortingNetwork(size: lanes)
+        // A row with its reflections on both sides, then room for the last block of eight to read past the end.
+        let paddedCount = columns + 2 * half + 8
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: paddedCount) { padded in
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes) { window in
+                for start in stride(from: 0, to: x.count, by: columns) {
+                    for i in 0..<paddedCount {
+                        var read = abs(i - half)
+                        if read >= columns { read = max(0, 2 * columns - read - 2) }
+                        padded[i] = x[start + read]
+                    }
+                    for first in stride(from: 0, to: columns, by: 8) {
+                        let base = UnsafeRawPointer(padded.baseAddress! + first)
+                        for k in 0..<lanes {
+                            window[k] = k < width ? base.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                                                  : SIMD8(repeating: .infinity)
+                        }
+                        for (a, b) in network {
+                            let swapped = window[b] .< window[a]
+                            (window[a], window[b]) = (window[a].replacing(with: window[b], where: swapped),
+                                                      window[b].replacing(with: window[a], where: swapped))
+                        }
+                        for lane in 0..<min(8, columns - first) { x[start + first + lane] = window[half][lane] }
+                    }
                 }
-                window.sort()
-                x[start + j] = window[half]
             }
         }
+    }
+
+    /// Compare-exchange pairs (the lower index gets the smaller value) that sort `size` values, a power of two:
+    /// Batcher's odd-even merge sort, 19 pairs for 8.
+    static func sortingNetwork(size n: Int) -> [(Int, Int)] {
+        var pairs: [(Int, Int)] = []
+        var p = 1
+        while p < n {
+            var k = p
+            while k >= 1 {
+                var j = k % p
+                while j <= n - 1 - k {
+                    for i in 0...min(k - 1, n - j - k - 1) where (i + j) / (2 * p) == (i + j + k) / (2 * p) {
+                        pairs.append((i + j, i + j + k))
+                    }
+                    j += 2 * k
+                }
+                k /= 2
+            }
+            p *= 2
+        }
+        return pairs
     }
 
     /// The cheapest monotonic path through `cost` [rows, columns] from the first cell to the last, each move going

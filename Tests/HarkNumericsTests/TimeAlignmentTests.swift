@@ -10,6 +10,29 @@ final class TimeAlignmentTests: XCTestCase {
         XCTAssertEqual(x, [1, 5, 2, 7, 2])
     }
 
+    /// The sorting network's medians are the sorted windows' middles, for rows shorter and longer than its eight
+    /// lanes and for every odd width up to nine (which pads to sixteen).
+    func testMedianFilterEqualsTheSortedWindowsMiddle() {
+        var generator = SplitMix64(seed: 7)
+        for (columns, width) in [(2, 3), (5, 3), (7, 7), (8, 7), (9, 5), (23, 7), (1500, 7), (40, 9), (6, 1)] {
+            let rows = 3
+            let original = (0..<(rows * columns)).map { _ in Float(generator.next() % 1000) / 100 - 5 }
+            var filtered = original
+            TimeAlignment.medianFilterRows(&filtered, columns: columns, width: width)
+            let half = width / 2
+            for r in 0..<rows {
+                for j in 0..<columns {
+                    let window = (-half...half).map { k -> Float in
+                        var read = abs(j + k)
+                        if read >= columns { read = 2 * columns - read - 2 }
+                        return original[r * columns + read]
+                    }.sorted()
+                    XCTAssertEqual(filtered[r * columns + j], window[half], "columns \(columns), width \(width), row \(r), column \(j)")
+                }
+            }
+        }
+    }
+
     func testStandardizedColumnsHaveZeroMeanAndUnitDeviation() {
         var x: [Float] = [1, 10, 3, 10, 5, 10]
         TimeAlignment.standardizeColumns(&x, rows: 3, columns: 2)
