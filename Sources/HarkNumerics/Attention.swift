@@ -207,11 +207,12 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
     public func attend(_ q: [Float], queries: Int, scale: Float, pool: ThreadPool) -> [Float] {
         let width = heads * headDim
         precondition(q.count == queries * width)
-        var out = [Float](repeating: 0, count: queries * width)
+        // Written whole below (each head's columns of every query row; the scratch before it is read): no zeros first.
+        var out = [Float](unsafeUninitializedCapacity: queries * width) { _, count in count = queries * width }
         let blockRows = max(1, min(queries, Self.queryBlock))
         let blocks = (queries + blockRows - 1) / blockRows
         let scratch = blockRows * (headDim + positions)
-        var buffers = [Float](repeating: 0, count: pool.threads * scratch)
+        var buffers = [Float](unsafeUninitializedCapacity: pool.threads * scratch) { _, count in count = pool.threads * scratch }
         let minimumPieces = max(1, 200_000 / max(1, blockRows * positions * headDim))
         q.withUnsafeBufferPointer { pq in
             out.withUnsafeMutableBufferPointer { po in

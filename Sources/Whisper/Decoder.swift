@@ -120,7 +120,7 @@ struct Decoder {
             }
             // The sequences' rows are x's rows in order.
             let mixed = Array(attended.joined())
-            x = x + layer.selfAttention.out(Tensor(shape: x.shape, data: mixed))
+            x.add(layer.selfAttention.out(Tensor(shape: x.shape, data: mixed)))
 
             let cross = layer.crossAttention
             // The sequences of one encoder output attend to it without a mask, so their rows go through one product
@@ -133,7 +133,7 @@ struct Decoder {
                 crossMixed.replaceSubrange(rows, with: memory.layers[l].attend(Array(queries[rows]), queries: sequenceRange.count * steps,
                                                                               scale: 1 / Float(width / heads).squareRoot(), pool: pool))
             }
-            x = x + cross.out(Tensor(shape: x.shape, data: crossMixed))
+            x.add(cross.out(Tensor(shape: x.shape, data: crossMixed)))
             x = layer.feedForward(x)
         }
         for b in 0..<sequences { caches[b].length += steps }

@@ -14,7 +14,9 @@ struct Encoder {
             let mixed = PackedKeysValues<Float>(keys: k, values: v, positions: x.rows, heads: attention.heads,
                                                 headDim: headDim, pool: pool)
                 .attend(q, queries: x.rows, scale: 1 / Float(headDim).squareRoot(), pool: pool)
-            let h = x + attention.out(Tensor(shape: x.shape, data: mixed))
+            // The residual added to the new output in place (addition commutes exactly): x + out would copy x first.
+            var h = attention.out(Tensor(shape: x.shape, data: mixed))
+            h.add(x)
             return feedForward(h)
         }
     }

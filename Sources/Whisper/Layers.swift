@@ -103,7 +103,9 @@ struct FeedForward {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        x + down(up(norm(x), then: Vector.gelu))
+        var y = down(up(norm(x), then: Vector.gelu))
+        y.add(x)
+        return y
     }
 }
 

@@ -82,7 +82,7 @@ struct WindowDecoder {
                 searches[b].logits = []
                 for i in searches[b].beams.indices {
                     swap(&searches[b].beams[i].cache, &stepCaches[row])
-                    searches[b].logits.append(Array(logits.row(row)))
+                    searches[b].logits.append(logits.row(row))
                     row += 1
                 }
             }
@@ -108,7 +108,7 @@ struct WindowDecoder {
         var checked = 0, rowOffset = 0, redrafts = 0
         if !expected.isEmpty { draftLogits = model.decoder.logits(model.decoder([expected], caches: &caches, memory: memory)) }
         while tokens.count < maxLength {
-            let logProbs = logProbabilities(logits, after: tokens)
+            let logProbs = logProbabilities(logits[...], after: tokens)
             let token: Int
             if temperature == 0 {
                 token = logProbs.indices.max { logProbs[$0] < logProbs[$1] }!
@@ -168,7 +168,7 @@ struct WindowDecoder {
     struct BeamSearch {
         var beams: [Beam]
         /// The next-token logits of each beam.
-        var logits: [[Float]]
+        var logits: [ArraySlice<Float>]
         var finished: [([Int], Float)] = []
         var steps = 0
         let maxLength: Int
@@ -176,7 +176,7 @@ struct WindowDecoder {
 
         init(firstLogits: [Float], cache: DecoderCache, maxLength: Int) {
             beams = [Beam(tokens: [], logProbability: 0, cache: cache)]
-            logits = [firstLogits]
+            logits = [firstLogits[...]]
             self.maxLength = maxLength
             if maxLength <= 0 {
                 finished = [([], 0)]
@@ -254,7 +254,7 @@ struct WindowDecoder {
             var caches = search.takeCaches()
             let hidden = model.decoder(search.beams.map { [$0.tokens.last!] }, caches: &caches, memory: memory)
             let logits = model.decoder.logits(hidden)
-            search.logits = search.beams.indices.map { Array(logits.row($0)) }
+            search.logits = search.beams.indices.map { logits.row($0) }
             for i in caches.indices { search.beams[i].cache = caches[i] }
         }
         return hypotheses(search)
@@ -281,8 +281,9 @@ struct WindowDecoder {
     // MARK: Logit rules
 
     /// Log-softmax of the logits after Whisper's rules for the position following `tokens` (the sampled tokens).
-    func logProbabilities(_ logits: [Float], after tokens: [Int]) -> [Float] {
-        var masked = logits
+    /// `logits` is a row of a step's logits, shared with the other beams' rows (copied once, here, to be masked).
+    func logProbabilities(_ logits: ArraySlice<Float>, after tokens: [Int]) -> [Float] {
+        var masked = Array(logits)
         for token in model.suppressedTokens where token < masked.count { masked[token] = -.infinity }
         if tokens.isEmpty {
             for token in model.suppressedAtBegin where token < masked.count { masked[token] = -.infinity }
