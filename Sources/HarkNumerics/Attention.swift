@@ -173,28 +173,37 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
     let valuesTransposed: [PanelMatrix<Element>]
 
     /// keys and values are [positions, heads * headDim], head h in columns h * headDim..<(h + 1) * headDim.
+    public init(keys: [Float], values: [Float], positions: Int, heads: Int, headDim: Int, pool: ThreadPool) {
+        let width = heads * headDim
+        precondition(keys.count == positions * width && values.count == positions * width)
+        self = keys.withUnsafeBufferPointer { k in
+            values.withUnsafeBufferPointer { v in
+                PackedKeysValues(keys: k.baseAddress!, values: v.baseAddress!, rowStride: width, positions: positions,
+                                 heads: heads, headDim: headDim, pool: pool)
+            }
+        }
+    }
+
+    /// Keys and values as column blocks of a product's output, [positions, rowStride] (a fused key-value or
+    /// query-key-value projection), read in place: keys[p * rowStride + h * headDim + d] is head h's key d at p,
+    /// and the same for values.
     /// Specialized: a model picks the element type at run time, and generic packing would convert each element
     /// through the protocol's witness (about 9 ns an element).
     @_specialize(where Element == Float16)
     @_specialize(where Element == Float)
-    public init(keys: [Float], values: [Float], positions: Int, heads: Int, headDim: Int, pool: ThreadPool) {
-        let width = heads * headDim
-        precondition(keys.count == positions * width && values.count == positions * width)
+    public init(keys: UnsafePointer<Float>, values: UnsafePointer<Float>, rowStride: Int, positions: Int, heads: Int,
+                headDim: Int, pool: ThreadPool) {
+        precondition(rowStride >= heads * headDim)
         self.positions = positions
         self.heads = heads
         self.headDim = headDim
         var packed = [PanelMatrix<Element>?](repeating: nil, count: 2 * heads)
-        keys.withUnsafeBufferPointer { k in
-            values.withUnsafeBufferPointer { v in
-                packed.withUnsafeMutableBufferPointer { out in
-                    pool.forEach(chunks: 2 * heads) { chunk, _ in
-                        let h = chunk % heads
-                        out[chunk] = chunk < heads
-                            ? PanelMatrix(k.baseAddress! + h * headDim, rows: positions, columns: headDim, rowStride: width)
-                            : PanelMatrix(v.baseAddress! + h * headDim, rows: headDim, columns: positions, rowStride: 1,
-                                          columnStride: width)
-                    }
-                }
+        packed.withUnsafeMutableBufferPointer { out in
+            pool.forEach(chunks: 2 * heads) { chunk, _ in
+                let h = chunk % heads
+                out[chunk] = chunk < heads
+                    ? PanelMatrix(keys + h * headDim, rows: positions, columns: headDim, rowStride: rowStride)
+                    : PanelMatrix(values + h * headDim, rows: headDim, columns: positions, rowStride: 1, columnStride: rowStride)
             }
         }
         self.keys = packed[..<heads].map { $0! }
@@ -205,8 +214,15 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
     /// Many queries (an encoder's) go in blocks of `queryBlock` rows, whose scores stay in the cache between the two
     /// products; a decoding step's few are one block.
     public func attend(_ q: [Float], queries: Int, scale: Float, pool: ThreadPool) -> [Float] {
+        precondition(q.count == queries * heads * headDim)
+        return q.withUnsafeBufferPointer {
+            attend($0.baseAddress!, rowStride: heads * headDim, queries: queries, scale: scale, pool: pool)
+        }
+    }
+
+    /// The same for queries read in place from rows `rowStride` apart (a fused projection's output).
+    public func attend(_ q: UnsafePointer<Float>, rowStride: Int, queries: Int, scale: Float, pool: ThreadPool) -> [Float] {
         let width = heads * headDim
-        precondition(q.count == queries * width)
         // Written whole below (each head's columns of every query row; the scratch before it is read): no zeros first.
         var out = [Float](unsafeUninitializedCapacity: queries * width) { _, count in count = queries * width }
         let blockRows = max(1, min(queries, Self.queryBlock))
@@ -214,21 +230,19 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
         let scratch = blockRows * (headDim + positions)
         var buffers = [Float](unsafeUninitializedCapacity: pool.threads * scratch) { _, count in count = pool.threads * scratch }
         let minimumPieces = max(1, 200_000 / max(1, blockRows * positions * headDim))
-        q.withUnsafeBufferPointer { pq in
-            out.withUnsafeMutableBufferPointer { po in
-                buffers.withUnsafeMutableBufferPointer { pb in
-                    pool.forEach(splitting: heads * blocks, minimum: minimumPieces) { pieces, worker in
-                        let query = pb.baseAddress! + worker * scratch, scores = query + blockRows * headDim
-                        for piece in pieces {
-                            let h = piece / blocks, firstRow = (piece % blocks) * blockRows
-                            let rows = min(blockRows, queries - firstRow)
-                            gatherScaledQueries(pq.baseAddress! + firstRow * width, queries: rows, head: h, scale: scale,
-                                                into: query)
-                            keys[h].multiply(query, rows: rows, into: scores, outputStride: positions)
-                            for i in 0..<rows { Vector.softmax(scores + i * positions, count: positions) }
-                            valuesTransposed[h].multiply(scores, rows: rows, into: po.baseAddress! + firstRow * width + h * headDim,
-                                                         outputStride: width)
-                        }
+        out.withUnsafeMutableBufferPointer { po in
+            buffers.withUnsafeMutableBufferPointer { pb in
+                pool.forEach(splitting: heads * blocks, minimum: minimumPieces) { pieces, worker in
+                    let query = pb.baseAddress! + worker * scratch, scores = query + blockRows * headDim
+                    for piece in pieces {
+                        let h = piece / blocks, firstRow = (piece % blocks) * blockRows
+                        let rows = min(blockRows, queries - firstRow)
+                        gatherScaledQueries(q + firstRow * rowStride, rowStride: rowStride, queries: rows, head: h,
+                                            scale: scale, into: query)
+                        keys[h].multiply(query, rows: rows, into: scores, outputStride: positions)
+                        for i in 0..<rows { Vector.softmax(scores + i * positions, count: positions) }
+                        valuesTransposed[h].multiply(scores, rows: rows, into: po.baseAddress! + firstRow * width + h * headDim,
+                                                     outputStride: width)
                     }
                 }
             }
@@ -249,7 +263,8 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
         q.withUnsafeBufferPointer { pq in
             query.withUnsafeMutableBufferPointer { gathered in
                 scores.withUnsafeMutableBufferPointer { ps in
-                    gatherScaledQueries(pq.baseAddress!, queries: queries, head: head, scale: scale, into: gathered.baseAddress!)
+                    gatherScaledQueries(pq.baseAddress!, rowStride: heads * headDim, queries: queries, head: head, scale: scale,
+                                        into: gathered.baseAddress!)
                     keys[head].multiply(gathered.baseAddress!, rows: queries, into: ps.baseAddress!, outputStride: positions)
                 }
             }
@@ -257,12 +272,11 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
         return scores
     }
 
-    /// Head h's columns of every query row, times scale, as contiguous rows of headDim.
-    private func gatherScaledQueries(_ q: UnsafePointer<Float>, queries: Int, head: Int, scale: Float,
+    /// Head h's columns of every query row (rows `rowStride` apart), times scale, as contiguous rows of headDim.
+    private func gatherScaledQueries(_ q: UnsafePointer<Float>, rowStride: Int, queries: Int, head: Int, scale: Float,
                                      into out: UnsafeMutablePointer<Float>) {
-        let width = heads * headDim
         for i in 0..<queries {
-            for d in 0..<headDim { out[i * headDim + d] = q[i * width + head * headDim + d] * scale }
+            for d in 0..<headDim { out[i * headDim + d] = q[i * rowStride + head * headDim + d] * scale }
         }
     }
 }

@@ -70,15 +70,16 @@ struct Decoder {
 
     func memory(_ encoded: Tensor) -> CrossMemory {
         CrossMemory(layers: layers.map { layer in
-            let (keys, values) = layer.crossAttention.memory(encoded)
-            return packed(keys, values, positions: encoded.rows, as: memoryElement)
+            packed(layer.crossAttention.keyValue(encoded), as: memoryElement)
         }, positions: encoded.rows)
     }
 
-    private func packed<Element: PanelElement>(_ keys: [Float], _ values: [Float], positions: Int,
-                                               as _: Element.Type) -> any PackedAttention {
-        PackedKeysValues<Element>(keys: keys, values: values, positions: positions, heads: heads, headDim: width / heads,
-                                  pool: pool)
+    /// Keys and values packed from the fused projection's rows, [positions, 2 * width], in place.
+    private func packed<Element: PanelElement>(_ keysValues: Tensor, as _: Element.Type) -> any PackedAttention {
+        keysValues.data.withUnsafeBufferPointer { rows in
+            PackedKeysValues<Element>(keys: rows.baseAddress!, values: rows.baseAddress! + width, rowStride: 2 * width,
+                                      positions: keysValues.rows, heads: heads, headDim: width / heads, pool: pool)
+        }
     }
 
     /// Runs `tokens[b]` (the same count for every sequence b) after each sequence's cache, extending the caches.

@@ -145,10 +145,4 @@ struct CrossAttention {
         out = try Linear(file, "\(prefix)/linear_2", outFeatures: width, inFeatures: width)
         self.heads = heads
     }
-
-    /// Keys and values of the encoder output, [positions, width] each.
-    func memory(_ encoded: Tensor) -> (keys: [Float], values: [Float]) {
-        let parts = keyValue(encoded).columnBlocks(2)
-        return (parts[0], parts[1])
-    }
 }
