@@ -157,9 +157,6 @@ struct TranscribeCommand: ParsableCommand {
         // without the model's few hundred megabytes. Its errors (and a bad option for it) end the run.
         let pool = threads.pool()
         let stageTimings = timings ? StageTimings() : nil
-        func timed<Result>(_ stage: String, _ body: () throws -> Result) rethrows -> Result {
-            try stageTimings.map { try $0.measure(stage, body) } ?? body()
-        }
         defer {
             if let stageTimings {
                 fflush(stdout)
@@ -169,7 +166,7 @@ struct TranscribeCommand: ParsableCommand {
         var loaded: Transcriber?
         func transcriber() throws -> Transcriber {
             if let loaded { return loaded }
-            let transcriber = Transcriber(model: try timed("model load") { try whisper.load(pool: pool) }, timings: stageTimings)
+            let transcriber = Transcriber(model: try stageTimings.measure("model load") { try whisper.load(pool: pool) }, timings: stageTimings)
             try transcriber.check(options)
             loaded = transcriber
             return transcriber
@@ -177,7 +174,7 @@ struct TranscribeCommand: ParsableCommand {
         var loadedVAD: SileroVAD?
         func vad() throws -> SileroVAD {
             if let loadedVAD { return loadedVAD }
-            loadedVAD = try timed("VAD load") { try speech.loadModel() }
+            loadedVAD = try stageTimings.measure("VAD load") { try speech.loadModel() }
             return loadedVAD!
         }
         var failures = BatchFailures(total: inputs.count)
@@ -189,7 +186,7 @@ struct TranscribeCommand: ParsableCommand {
                 continue
             }
             let decoded: TranscriptionInput
-            do { decoded = try timed("audio") { try readInput(input) } } catch {
+            do { decoded = try stageTimings.measure("audio") { try readInput(input) } } catch {
                 failures.record(input, error)
                 continue
             }
@@ -203,7 +200,7 @@ struct TranscribeCommand: ParsableCommand {
                     result = try transcriber.transcribe(features: features, options: options, progress: { progress.update($0) })
                 case let .samples(samples):
                     if let vadModel {
-                        let chunks = timed("VAD") { speech.chunks(samples, model: vadModel, pool: pool) }
+                        let chunks = stageTimings.measure("VAD") { speech.chunks(samples, model: vadModel, pool: pool) }
                         result = try transcriber.transcribe(samples, chunks: chunks, batchSize: batchSize, options: options,
                                                             progress: { progress.update($0) })
                     } else {

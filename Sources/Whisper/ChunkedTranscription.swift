@@ -60,12 +60,12 @@ extension Transcriber {
                     return windowMemory(chunkFeatures!, seek: 0, contentFrames: max(0, frames - 1), options: batchOptions)
                 }
                 if language == nil {
-                    languageProbabilities = timed("language detection") { detectLanguage(memory: memories[0]) }
+                    languageProbabilities = timings.measure("language detection") { detectLanguage(memory: memories[0]) }
                     language = languageProbabilities.first?.language ?? "en"
                 }
                 let (prompt, startIndex) = try windowPrompt(previous: promptTokens(options.initialPrompt), language: language!,
                                                             options: batchOptions)
-                let decodings = timed("batched decoding") {
+                let decodings = timings.measure("batched decoding") {
                     WindowDecoder(model: model, options: batchOptions).decodeTogether(memories: memories, prompt: prompt, startIndex: startIndex)
                 }
                 firsts = zip(memories, decodings).map { FirstWindow(memory: $0, decoding: $1) }

@@ -48,3 +48,11 @@ public final class StageTimings: @unchecked Sendable {
         return "timings: " + (parts + [String(format: "total %.2f s", wall)]).joined(separator: "; ")
     }
 }
+
+extension Optional where Wrapped == StageTimings {
+    /// body, its wall time added to `stage` when there are timings to keep.
+    public func measure<Result>(_ stage: String, _ body: () throws -> Result) rethrows -> Result {
+        guard let timings = self else { return try body() }
+        return try timings.measure(stage, body)
+    }
+}

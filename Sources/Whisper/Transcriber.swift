@@ -17,11 +17,6 @@ public struct Transcriber {
         self.timings = timings
     }
 
-    /// body, its wall time added to `stage` when timings are kept.
-    func timed<Result>(_ stage: String, _ body: () throws -> Result) rethrows -> Result {
-        guard let timings else { return try body() }
-        return try timings.measure(stage, body)
-    }
 
     /// Throws when these options cannot run on this model (an unknown language, or another language than English
     /// on an English-only model), so a caller can refuse them before any work.
@@ -33,7 +28,7 @@ public struct Transcriber {
 
     /// Features as faster-whisper computes them for transcription: 160 zero samples appended first.
     public func features(_ samples: [Float]) throws -> Tensor {
-        try timed("features") { try WhisperLogMel(melBins: model.melBins)(samples, padding: WhisperLogMel.hopLength) }
+        try timings.measure("features") { try WhisperLogMel(melBins: model.melBins)(samples, padding: WhisperLogMel.hopLength) }
     }
 
     /// `progress` hears the fraction done after each window and may throw to stop (a client that went away);
@@ -92,7 +87,7 @@ public struct Transcriber {
             let memory = seek == 0 && firstWindow != nil ? firstWindow!.memory
                 : windowMemory(features, seek: seek, contentFrames: contentFrames, options: options)
             if language == nil {
-                languageProbabilities = timed("language detection") { detectLanguage(memory: memory) }
+                languageProbabilities = timings.measure("language detection") { detectLanguage(memory: memory) }
                 language = languageProbabilities.first?.language ?? "en"
             }
             let previous = options.conditionOnPreviousText || seek == 0 ? Array(history[historyStart...]) : []
@@ -114,7 +109,7 @@ public struct Transcriber {
             }
             var segmentWords = [[TimedWord]](repeating: [], count: windowSegments.count)
             if options.wordTimestamps {
-                segmentWords = timed("word timing") {
+                segmentWords = timings.measure("word timing") {
                     timeWords(of: &windowSegments, memory: memory, contentPositions: windowFrames / 2,
                               startSequence: prompt[startIndex...].filter { $0 != specials.noTimestamps },
                               language: language!, offset: timeOffset, lastSpeech: lastSpeech, options: options)
@@ -210,8 +205,8 @@ public struct Transcriber {
     }
 
     func memory(_ window: Tensor, paddedTo frames: Int = WhisperLogMel.windowFrames) -> CrossMemory {
-        let encoded = timed("encoder") { model.encoder(WhisperLogMel.padOrTrim(window, frames: frames)) }
-        return timed("cross-attention memory") { model.decoder.memory(encoded) }
+        let encoded = timings.measure("encoder") { model.encoder(WhisperLogMel.padOrTrim(window, frames: frames)) }
+        return timings.measure("cross-attention memory") { model.decoder.memory(encoded) }
     }
 
     func detectLanguage(memory: CrossMemory) -> [LanguageProbability] {
@@ -257,7 +252,7 @@ public struct Transcriber {
         var candidates: [WindowDecoding] = []
         for (index, temperature) in (options.temperatures.isEmpty ? [0] : options.temperatures).enumerated() {
             let result = index == 0 && first != nil ? first!
-                : timed("decoding") {
+                : timings.measure("decoding") {
                     decoder.decode(memory: memory, prompt: prompt, startIndex: startIndex, temperature: temperature,
                                    draft: draft, generator: &generator)
                 }
