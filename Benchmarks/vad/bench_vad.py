@@ -5,9 +5,11 @@ against faster-whisper's BatchedInferencePipeline(batch_size=8) in float32 and i
 Whisper base weights, 2 threads, whole processes (model load included). Each line: wall time, peak memory, WER
 against the joined references (lower case, punctuation and hyphens removed; the same for every engine). Then what each engine
 writes in the gaps without VAD (word timestamps; a word whose middle is more than 0.4 s from any recording).
-Writes Benchmarks/results/vad.md. Usage: python3 Benchmarks/vad/bench_vad.py   (about 10 minutes)
+Each engine runs `repeats` times (default 3), the engines taking turns within each round so that a slow spell of
+the host falls on all of them; the table shows the median run and the speed-ups compare medians.
+Writes Benchmarks/results/vad.md. Usage: python3 Benchmarks/vad/bench_vad.py [repeats]   (about 6 minutes a round)
 """
-import datetime, json, os, subprocess, sys, tempfile
+import datetime, json, os, statistics, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HARK = os.path.join(ROOT, ".build", "release", "hark")
@@ -48,6 +50,7 @@ def words_in_gaps(words, pieces):
 
 
 def main():
+    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     subprocess.run(["make", "-s", "deps", "models", "build", "long-recording"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     layout = json.load(open(LAYOUT))
     reference = layout["text"]
@@ -61,12 +64,17 @@ def main():
         ("faster-whisper batched 8, float32", ["python3", "Benchmarks/vad/fw_batched.py", MODEL, LONG, "float32", "8", THREADS]),
         ("faster-whisper batched 8, int8", ["python3", "Benchmarks/vad/fw_batched.py", MODEL, LONG, "int8", "8", THREADS]),
     ]
+    results = {name: [] for name, _ in runs}
+    for round in range(repeats):
+        for name, command in runs:
+            out, wall, rss = measure(command)
+            results[name].append((wall, rss, wer(out, reference)))
+            print(f"round {round + 1}, {name}: {wall:.2f} s, {rss:.0f} MB, WER {results[name][-1][2]:.4f}", flush=True)
     rows = []
-    for name, command in runs:
-        out, wall, rss = measure(command)
-        rows.append((name, wall, rss, wer(out, reference)))
-        print(f"{name}: {wall:.2f} s, {rss:.0f} MB, WER {rows[-1][3]:.4f}", flush=True)
-    times = {name: wall for name, wall, _, _ in rows}
+    for name, _ in runs:
+        walls = [wall for wall, _, _ in results[name]]
+        rows.append((name, statistics.median(walls), max(rss for _, rss, _ in results[name]), results[name][0][2], walls))
+    times = {name: wall for name, wall, _, _, _ in rows}
 
     # What the engines write in the gaps without VAD.
     def hark_words(extra):
@@ -86,14 +94,16 @@ def main():
         "# Long recordings: VAD and batching",
         "",
         f"Date: {datetime.date.today()}; machine: {machine}; Whisper base (the same CTranslate2",
-        "weights for both engines), 2 threads, language en, beam 5, one run each, whole processes with model load.",
+        f"weights for both engines), 2 threads, language en, beam 5, whole processes with model load, {repeats} rounds",
+        "(the engines take turns within a round): the median wall time, each run's in brackets, the largest peak memory.",
         "Command: `python3 Benchmarks/vad/bench_vad.py`. Audio: `make long-recording` (600 s: the bundled English",
         "recordings three times, 302 s of speech, between silence, near-silence, room noise and tones).",
         "",
-        "| run | wall | peak memory | WER |",
+        "| run | wall (runs) | peak memory | WER |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {name} | {wall:.2f} s | {rss:.0f} MB | {w * 100:.2f}% |" for name, wall, rss, w in rows]
+    lines += [f"| {name} | {wall:.2f} s ({', '.join(f'{x:.1f}' for x in walls)}) | {rss:.0f} MB | {w * 100:.2f}% |"
+              for name, wall, rss, w, walls in rows]
     b8, b8int8 = times["Hark --vad --batch-size 8"], times["Hark --vad --batch-size 8, int8"]
     lines += [
         "",
