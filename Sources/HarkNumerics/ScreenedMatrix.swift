@@ -36,7 +36,8 @@ public struct ScreenedMatrix: Sendable {
     /// x W^T for one row x, exact where the type's comment says; `margin` is at least 0.
     public func product(_ x: [Float], margin: Float = 0, pool: ThreadPool) -> [Float] {
         precondition(margin >= 0 && x.count == exact.columns)
-        var out = [Float](repeating: 0, count: exact.rows)
+        // Every output is estimated below (all panels), so no zeros first, as in `PanelMatrix.product`.
+        var out = [Float](unsafeUninitializedCapacity: exact.rows) { _, count in count = exact.rows }
         x.withUnsafeBufferPointer { px in
             out.withUnsafeMutableBufferPointer { po in
                 let input = px.baseAddress!, output = po.baseAddress!
