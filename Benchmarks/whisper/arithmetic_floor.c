@@ -2,9 +2,9 @@
 // Usage: arithmetic_floor THREADS REPEATS; prints one line per loop: median and best GFLOP/s of all threads together.
 //   registers: twelve independent chains of fused multiply-adds on the widest vectors the compiler targets
 //              (-march=native), nothing loaded: the floor any product can approach.
-//   broadcast: the loop shape of Hark's panel kernel (Kernels.panelTile: six rows, each value broadcast from
-//              memory and multiplied by a 16-wide weight column), its data in the L1 cache: what the core gives a
-//              product that must load its operands, before any cache or memory traffic.
+//   broadcast: the loop shape of Hark's panel kernel (Kernels.panelTile: 12 rows with AVX-512, 6 with AVX2, each
+//              value broadcast from memory and multiplied by a 16-wide weight column), its data in the L1 cache:
+//              what the core gives a product that must load its operands, before any cache or memory traffic.
 #include <immintrin.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,7 +17,13 @@ typedef v16 chain;  // 12 zmm chains: enough independent sums to cover the FMA l
 #else
 typedef float chain __attribute__((vector_size(32)));  // 12 ymm of the 16
 #endif
-enum { chains = 12, columns = 256, rows = 6, calls = 2000 };
+// The kernel's tile: 12 rows where a row's 16 outputs are one register (AVX-512), 6 where they are two (AVX2).
+#if defined(__AVX512F__)
+enum { rows = 12 };
+#else
+enum { rows = 6 };
+#endif
+enum { chains = 12, columns = 256, calls = 2000 };
 
 static double now(void) {
     struct timespec t;
@@ -47,18 +53,14 @@ __attribute__((noinline)) static double broadcast(const float *x, const float *w
     for (int call = 0; call < calls; call++) {
         __asm__ volatile("" : "+r"(x), "+r"(w)::"memory");
 #if defined(__AVX512F__)
-        __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
+        __m512 s[rows];
+        for (int r = 0; r < rows; r++) s[r] = _mm512_setzero_ps();
         for (int c = 0; c < columns; c++) {
             const __m512 weight = _mm512_loadu_ps(w + 16 * c);
-            s0 = _mm512_fmadd_ps(_mm512_set1_ps(x[c]), weight, s0);
-            s1 = _mm512_fmadd_ps(_mm512_set1_ps(x[columns + c]), weight, s1);
-            s2 = _mm512_fmadd_ps(_mm512_set1_ps(x[2 * columns + c]), weight, s2);
-            s3 = _mm512_fmadd_ps(_mm512_set1_ps(x[3 * columns + c]), weight, s3);
-            s4 = _mm512_fmadd_ps(_mm512_set1_ps(x[4 * columns + c]), weight, s4);
-            s5 = _mm512_fmadd_ps(_mm512_set1_ps(x[5 * columns + c]), weight, s5);
+#pragma GCC unroll 12
+            for (int r = 0; r < rows; r++) s[r] = _mm512_fmadd_ps(_mm512_set1_ps(x[r * columns + c]), weight, s[r]);
         }
-        _mm512_storeu_ps(y, s0), _mm512_storeu_ps(y + 16, s1), _mm512_storeu_ps(y + 32, s2);
-        _mm512_storeu_ps(y + 48, s3), _mm512_storeu_ps(y + 64, s4), _mm512_storeu_ps(y + 80, s5);
+        for (int r = 0; r < rows; r++) _mm512_storeu_ps(y + 16 * r, s[r]);
 #else
         __m256 s[2 * rows];
         for (int i = 0; i < 2 * rows; i++) s[i] = _mm256_setzero_ps();

@@ -252,7 +252,7 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
 
     /// Query rows attended together: few enough that a block's scores (48 x 1500 floats, 288 KB) stay in the L2
     /// cache (512 KB a core or more here), enough that each panel meets several tiles of rows; a multiple of the
-    /// kernel's six rows, as five-row tiles run the 64-column score products about 15% slower a value.
+    /// kernel's tiles (6 or 12 rows), as five-row tiles run the 64-column score products about 15% slower a value.
     static var queryBlock: Int { 48 }
 
     /// q_h K_h^T * scale of one head, [queries, positions] (before the softmax): for word timings.

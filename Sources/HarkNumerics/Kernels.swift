@@ -1,12 +1,17 @@
 // SIMD inner loops that BLAS has no routine for: packed float16, int8 or float32 matrices times a few float32
 // rows, and the dot products and weighted sums of a decoding step's attention.
 
+import CInt8Kernels
+
 enum Kernels {
     /// output[r, o] = bias[o] + scale[o] * sum_c input[r, c] * W[o, c] for the panels in `panels` (16 outputs each,
     /// the layout of `PanelMatrix`), every row r < rows; input is [rows, columns], output rows are `outputStride`
     /// apart; without scales, scale[o] = 1.
-    /// Rows go six at a time (as evenly as possible): 6 rows x 16 outputs are 12 eight-lane accumulators, which with
-    /// the two weight vectors and one broadcast fill the 16 AVX registers, so each loaded weight feeds 12 FMAs.
+    /// Rows go `tileRows` at a time (as evenly as possible). With AVX2, 6 rows x 16 outputs are 12 eight-lane
+    /// accumulators, which with the two weight vectors and one broadcast fill the 16 registers, so each loaded
+    /// weight feeds 12 FMAs. With AVX-512 a row is one register of the 32, and 12 rows keep as many sums in flight
+    /// (six left the two FMA pipes waiting on their 4-cycle latency). Every output's sum runs over the columns in
+    /// the same order whatever the tile, so the results are the same bits.
     // Specialized here: the matrices' element types are known only where a model builds them, in other modules.
     @_specialize(where Element == Float16)
     @_specialize(where Element == Float)
@@ -15,7 +20,7 @@ enum Kernels {
                                                     panels: Range<Int>, columns: Int, outputs: Int,
                                                     _ input: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?,
                                                     _ output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        let groups = (rows + 5) / 6
+        let groups = (rows + tileRows - 1) / tileRows
         for panel in panels {
             let w = weights + panel * columns * 16
             let firstOutput = panel * 16, valid = min(16, outputs - firstOutput)
@@ -30,12 +35,21 @@ enum Kernels {
                 case 3: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<3, Int>.self)
                 case 4: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<4, Int>.self)
                 case 5: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<5, Int>.self)
-                default: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<6, Int>.self)
+                case 6: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<6, Int>.self)
+                case 7: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<7, Int>.self)
+                case 8: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<8, Int>.self)
+                case 9: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<9, Int>.self)
+                case 10: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<10, Int>.self)
+                case 11: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<11, Int>.self)
+                default: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<12, Int>.self)
                 }
                 row += count
             }
         }
     }
+
+    /// Input rows per tile: 12 where the build's vectors are 512 bits wide, else 6 (see `panelProduct`).
+    static let tileRows = hark_vector_bits() >= 512 ? 12 : 6
 
     /// R rows of x times one 16-row panel: R x 16 outputs, written to y (row stride `stride`), the first `valid` of
     /// each row. R is a compile-time count so the accumulators live in registers (`rows` only carries it).

@@ -40,7 +40,7 @@ extension Float: PanelElement {
 
 /// A [rows x columns] matrix (PyTorch's [outFeatures, inFeatures] for a weight) packed in panels of 16 rows:
 /// panel p holds rows 16p..<16p + 16 column after column, so column c of the panel is 16 adjacent values and a
-/// product reads the matrix front to back, once per six input rows.
+/// product reads the matrix front to back, once per tile of input rows (`Kernels.tileRows`).
 public struct PanelMatrix<Element: PanelElement>: Sendable {
     public let rows: Int
     public let columns: Int
@@ -116,7 +116,7 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
     public func floats() -> [Float] { (0..<rows).flatMap { row($0) } }
 
     /// x W^T + bias for every row of x [n, columns]: [n, rows], spread over the pool, through
-    /// `Kernels.panelProduct` for any row count: for decoding steps it reads each element once per six input rows,
+    /// `Kernels.panelProduct` for any row count: for decoding steps it reads each element once per tile of input rows,
     /// and over hundreds of rows (prompts, the encoder's 1500) the rows go in blocks that stay in the L2 cache while
     /// every panel passes them (against OpenBLAS on the widened matrix: as fast at 1500 rows, 1.5-3x faster at 49-227).
     /// `finish` (an activation) rewrites each piece of the output right after it is computed, while it is in the
@@ -129,9 +129,9 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
         var out = [Float](unsafeUninitializedCapacity: n * rows) { _, count in count = n * rows }
         // A whole 1500-row input (3-12 MB) does not fit the L2 cache, so with all rows against each panel in turn
         // it came from L3 once per panel; a block of rows comes from L3 once, and the panels (2-16 KB each, 1-4 MB
-        // a matrix) pass it. Even blocks of about `Self.blockFloats` inputs, at least one six-row tile.
+        // a matrix) pass it. Even blocks of about `Self.blockFloats` inputs, at least one tile of rows.
         let blocks = max(1, n * columns / Self.blockFloats)
-        let blockRows = max(6, (n + blocks - 1) / blocks)
+        let blockRows = max(Kernels.tileRows, (n + blocks - 1) / blocks)
         let rowBlocks = (n + blockRows - 1) / blockRows
         // Chunks of panels big enough (about 100k multiply-adds) that waking a thread pays for itself, about four
         // per thread in each block so that a thread sharing its core takes fewer.

@@ -1,5 +1,6 @@
 // Products of 8-bit weights with signed 8-bit activations, in C with intrinsics: the one product Swift cannot
-// express (LLVM emits AVX-512 VNNI's vpdpbusd and AVX2's 8-bit pair sums only from intrinsics).
+// express (LLVM emits AVX-512 VNNI's vpdpbusd and AVX2's 8-bit pair sums only from intrinsics); and the build's
+// vector width, which Swift code cannot test at compile time.
 #ifndef HARK_CINT8KERNELS_H
 #define HARK_CINT8KERNELS_H
 
@@ -44,5 +45,17 @@ void hark_block32_products(HarkBlock32Format format, const uint8_t *weights, ptr
 
 /// Which instructions the products were compiled for: "avx512-vnni", "avx2" or "portable".
 const char *hark_int8_products_isa(void);
+
+/// The width of the widest vectors this build targets (-march=native, as the Swift code's -target-cpu native):
+/// Swift has no compile-time test of the target's features, so its kernels ask here to choose their tile shapes.
+static inline int hark_vector_bits(void) {
+#if defined(__AVX512F__)
+    return 512;
+#elif defined(__AVX__)
+    return 256;
+#else
+    return 128;
+#endif
+}
 
 #endif
