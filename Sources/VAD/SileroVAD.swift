@@ -22,30 +22,31 @@ public struct SileroVAD: Sendable {
     /// Frames whose encoder runs as one batch of products (about 20 MB of intermediate values).
     static let framesPerBatch = 1024
 
-    let fourierBasis: Tensor
-    let convolutions: [(weight: Tensor, bias: [Float], stride: Int)]
-    let lstmInputWeight: Tensor
+    let fourier: Convolution1D
+    let convolutions: [Convolution1D]
+    let lstmInputWeight: PanelMatrix<Float>
     let lstmBias: [Float]
-    let lstmRecurrentWeight: Tensor
-    let outputWeight: Tensor
+    let lstmRecurrentWeight: PanelMatrix<Float>
+    let outputWeight: PanelMatrix<Float>
     let outputBias: [Float]
 
     /// Reads the weights from a safetensors file with silero-vad's tensor names.
     public init(contentsOf url: URL) throws {
         let file = try SafeTensorsFile(path: url.path)
         let width = Self.hiddenWidth
-        fourierBasis = try file.tensor("stft_conv.weight", shape: [2 * Self.frequencies, 1, Self.fourierTaps])
+        fourier = Convolution1D(weight: try file.tensor("stft_conv.weight", shape: [2 * Self.frequencies, 1, Self.fourierTaps]),
+                                bias: nil, stride: Self.fourierHop, padding: 0)
         let layers = [(Self.frequencies, 128, 1), (128, 64, 2), (64, 64, 2), (64, width, 1)]
         convolutions = try layers.enumerated().map { index, layer in
             let name = "conv\(index + 1)"
-            return (try file.tensor("\(name).weight", shape: [layer.1, layer.0, 3]),
-                    try file.tensor("\(name).bias", shape: [layer.1]).data, layer.2)
+            return Convolution1D(weight: try file.tensor("\(name).weight", shape: [layer.1, layer.0, 3]),
+                                 bias: try file.tensor("\(name).bias", shape: [layer.1]).data, stride: layer.2, padding: 1)
         }
-        lstmInputWeight = try file.tensor("lstm_cell.weight_ih", shape: [4 * width, width])
-        lstmRecurrentWeight = try file.tensor("lstm_cell.weight_hh", shape: [4 * width, width])
+        lstmInputWeight = PanelMatrix(try file.tensor("lstm_cell.weight_ih", shape: [4 * width, width]))
+        lstmRecurrentWeight = PanelMatrix(try file.tensor("lstm_cell.weight_hh", shape: [4 * width, width]))
         let inputBias = try file.tensor("lstm_cell.bias_ih", shape: [4 * width]).data
         lstmBias = zip(inputBias, try file.tensor("lstm_cell.bias_hh", shape: [4 * width]).data).map(+)
-        outputWeight = try file.tensor("final_conv.weight", shape: [1, width, 1]).reshaped([1, width])
+        outputWeight = PanelMatrix(try file.tensor("final_conv.weight", shape: [1, width, 1]).reshaped([1, width]))
         outputBias = try file.tensor("final_conv.bias", shape: [1]).data
     }
 
@@ -58,10 +59,10 @@ public struct SileroVAD: Sendable {
         for first in stride(from: 0, to: frames, by: Self.framesPerBatch) {
             let count = min(Self.framesPerBatch, frames - first)
             let encoded = encode(samples, frames: first..<(first + count), pool: pool)
-            let gates = BLAS.linear(encoded, weight: lstmInputWeight, bias: lstmBias, pool: pool)
+            let gates = lstmInputWeight.product(encoded, bias: lstmBias, pool: pool)
             var hidden = LSTM.run(inputGates: gates, recurrentWeight: lstmRecurrentWeight, state: &state)
             Vector.relu(&hidden.data)
-            let logits = BLAS.linear(hidden, weight: outputWeight, bias: outputBias, pool: pool)
+            let logits = outputWeight.product(hidden, bias: outputBias, pool: pool)
             probabilities += logits.data.map(Vector.sigmoid)
         }
         return probabilities
@@ -83,8 +84,7 @@ public struct SileroVAD: Sendable {
             let last = base + context + frameLength - 1
             for k in 1...Self.reflectedSamples { input[last + k] = input[last - k] }
         }
-        let spectrum = Convolution.conv1d(Tensor(shape: [frames.count * inputLength, 1], data: input), weight: fourierBasis,
-                                          bias: nil, stride: Self.fourierHop, padding: 0, sequences: frames.count, pool: pool)
+        let spectrum = fourier(Tensor(shape: [frames.count * inputLength, 1], data: input), sequences: frames.count, pool: pool)
         let bins = Self.frequencies
         var magnitudes = Tensor(zeros: [spectrum.rows, bins])
         for row in 0..<spectrum.rows {
@@ -95,8 +95,7 @@ public struct SileroVAD: Sendable {
         }
         var x = magnitudes
         for layer in convolutions {
-            x = Convolution.conv1d(x, weight: layer.weight, bias: layer.bias, stride: layer.stride, padding: 1,
-                                   sequences: frames.count, pool: pool)
+            x = layer(x, sequences: frames.count, pool: pool)
             Vector.relu(&x.data)
         }
         return x

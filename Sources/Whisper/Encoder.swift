@@ -24,20 +24,20 @@ struct Encoder {
         }
     }
 
-    let conv1Weight: Tensor, conv1Bias: [Float]
-    let conv2Weight: Tensor, conv2Bias: [Float]
+    let conv1: Convolution1D
+    let conv2: Convolution1D
     let positions: Tensor
     let layers: [Layer]
     let finalNorm: LayerNorm
     let pool: ThreadPool
-    var width: Int { conv1Weight.shape[0] }
-    var melBins: Int { conv1Weight.shape[1] }
+    var width: Int { conv1.outChannels }
+    var melBins: Int { conv1.inChannels }
 
     init(_ file: LayerLoader, melBins: Int, width: Int, heads: Int, layerCount: Int) throws {
-        conv1Weight = try file.tensor("encoder/conv1/weight", shape: [width, melBins, 3])
-        conv1Bias = try file.vector("encoder/conv1/bias", count: width)
-        conv2Weight = try file.tensor("encoder/conv2/weight", shape: [width, width, 3])
-        conv2Bias = try file.vector("encoder/conv2/bias", count: width)
+        conv1 = Convolution1D(weight: try file.tensor("encoder/conv1/weight", shape: [width, melBins, 3]),
+                              bias: try file.vector("encoder/conv1/bias", count: width), stride: 1, padding: 1)
+        conv2 = Convolution1D(weight: try file.tensor("encoder/conv2/weight", shape: [width, width, 3]),
+                              bias: try file.vector("encoder/conv2/bias", count: width), stride: 2, padding: 1)
         positions = try file.tensor("encoder/position_encodings/encodings", shape: [1500, width])
         layers = try (0..<layerCount).map { i in
             Layer(attention: try SelfAttention(file, "encoder/layer_\(i)/self_attention", width: width, heads: heads),
@@ -50,9 +50,9 @@ struct Encoder {
     /// mel is one window, [frames, melBins] with at most 3000 frames (30 s; shorter when the caller pads less,
     /// `DecodingOptions.shortEncoderWindows`); the result is [frames / 2, width].
     func callAsFunction(_ mel: Tensor) -> Tensor {
-        var x = Convolution.conv1d(mel, weight: conv1Weight, bias: conv1Bias, stride: 1, padding: 1, pool: pool)
+        var x = conv1(mel, pool: pool)
         Vector.gelu(&x.data, pool: pool)
-        x = Convolution.conv1d(x, weight: conv2Weight, bias: conv2Bias, stride: 2, padding: 1, pool: pool)
+        x = conv2(x, pool: pool)
         Vector.gelu(&x.data, pool: pool)
         x.add(positions.rows(0..<x.rows))
         for layer in layers { x = layer(x) }
