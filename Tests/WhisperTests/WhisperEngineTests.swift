@@ -60,7 +60,12 @@ final class WhisperEngineTests: XCTestCase {
         XCTAssertEqual(logProbs.indices.max { logProbs[$0] < logProbs[$1] }, reference.indices.max { reference[$0] < reference[$1] })
     }
 
-    /// float16 keeps the file's values, so the two compute types differ only in the order of their sums.
+    /// float16 keeps the file's values, so the two compute types differ in the order of their sums and in the
+    /// cross-attention keys and values, which float16 keeps in float16. Bounds measured on one machine with
+    /// OpenBLAS's Prescott, Haswell and SkylakeX kernels (OPENBLAS_CORETYPE): the float32 path's encoder output
+    /// (values up to 23.8) moves by up to 1.6e-3 between kernel families, and float16's by up to 1.9e-3 from it;
+    /// the logits (up to 31.7) move by 9.6e-4 from the float16 keys and values and 2e-5 between kernels. Each bound
+    /// is about 3x what was seen: sum order is noise of that size on any CPU, a wrong value is far larger.
     func testComputeTypesAgreeOnEncoderOutputAndFirstStep() throws {
         let half = try baseModel()
         XCTAssertEqual(half.computeType, .float16)
@@ -71,17 +76,20 @@ final class WhisperEngineTests: XCTestCase {
 
         let samples = try NPY.read(TestPaths.fixture("whisper/librivox-0880-samples.npy")).data
         let features = try Transcriber(model: half).features(samples)
-        var outputs: [[Float]] = []
+        var encoded: [[Float]] = [], logits: [[Float]] = []
         for model in [half, single] {
             let transcriber = Transcriber(model: model)
             let memory = transcriber.memory(features)
             var caches = [DecoderCache(layers: model.decoder.layers.count)]
             let hidden = model.decoder([[50258, 50259, 50359, 50363]], caches: &caches, memory: memory)
-            outputs.append(try model.encode(features).data + model.decoder.logits(hidden.rows(3..<4)).data)
+            encoded.append(try model.encode(features).data)
+            logits.append(model.decoder.logits(hidden.rows(3..<4)).data)
         }
-        let worst = zip(outputs[0], outputs[1]).map { abs($0 - $1) }.max()!
-        print("largest difference between the float16 and float32 compute types' outputs: \(worst)")
-        XCTAssertLessThan(worst, 1e-3)
+        func worst(_ pair: [[Float]]) -> Float { zip(pair[0], pair[1]).map { abs($0 - $1) }.max()! }
+        print("largest differences between the float16 and float32 compute types: encoder \(worst(encoded)), logits \(worst(logits))")
+        XCTAssertLessThan(worst(encoded), 5e-3)
+        XCTAssertLessThan(worst(logits), 3e-3)
+        XCTAssertEqual(logits[0].indices.max { logits[0][$0] < logits[0][$1] }, logits[1].indices.max { logits[1][$0] < logits[1][$1] })
     }
 
     /// int8 weights trade a little accuracy for speed: over every bundled recording (greedy, the known language)
