@@ -1,5 +1,6 @@
 // Where the tests find the repository's samples, fixtures, installed models and the built `hark` binary.
 import Foundation
+import Synchronization
 
 public enum TestPaths {
     /// The repository root, from this file's location (Tests/TestSupport/TestPaths.swift).
@@ -32,12 +33,22 @@ public enum TestPaths {
         return url
     }
 
-    /// A fresh temporary folder for one test.
+    /// A fresh temporary folder for one test, removed with the others when the test process exits (a run of the
+    /// suite made about 60 of them, up to 7 MB each).
     public static func temporaryDirectory() throws -> URL {
+        _ = removeFoldersAtExit
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("hark-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        temporaryFolders.withLock { $0.append(url) }
         return url
     }
+
+    private static let temporaryFolders = Mutex<[URL]>([])
+    private static let removeFoldersAtExit: Void = {
+        atexit {
+            for url in TestPaths.temporaryFolders.withLock({ $0 }) { try? FileManager.default.removeItem(at: url) }
+        }
+    }()
 }
 
 public struct MissingMachineReference: Error, CustomStringConvertible {
