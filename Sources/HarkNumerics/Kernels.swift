@@ -20,6 +20,17 @@ enum Kernels {
                                                     panels: Range<Int>, columns: Int, outputs: Int,
                                                     _ input: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?,
                                                     _ output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        var panels = panels
+        if rows == 1 {
+            // One row (a greedy decoding step, Silero's LSTM): a panel's sum is one chain of `columns` dependent
+            // FMAs, so whole panels go four side by side, four chains in flight (the same sums, the same bits).
+            while panels.count >= 4 && (panels.lowerBound + 4) * 16 <= outputs {
+                let first = panels.lowerBound * 16
+                fourPanelsOneRow(weights + panels.lowerBound * columns * 16, columns, input, output + first,
+                                 scales.map { $0 + first }, bias.map { $0 + first })
+                panels = (panels.lowerBound + 4)..<panels.upperBound
+            }
+        }
         let groups = (rows + tileRows - 1) / tileRows
         for panel in panels {
             let w = weights + panel * columns * 16
@@ -72,16 +83,36 @@ enum Kernels {
             panelColumn += 16
             for r in 0..<R { sums[r].addProduct(SIMD16<Float>(repeating: rowStarts[r][c]), weight) }
         }
-        for r in 0..<R {
-            let out = y + r * stride
-            if valid == 16 {
-                var sum = sums[r]
-                if let scales { sum *= UnsafeRawPointer(scales).loadUnaligned(as: SIMD16<Float>.self) }
-                if let bias { sum += UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self) }
-                UnsafeMutableRawPointer(out).storeBytes(of: sum, as: SIMD16<Float>.self)
-            } else {
-                for o in 0..<valid { out[o] = sums[r][o] * (scales?[o] ?? 1) + (bias?[o] ?? 0) }
-            }
+        for r in 0..<R { finishPanel(sums[r], y + r * stride, valid, scales, bias) }
+    }
+
+    /// One row of x times four consecutive whole panels: 64 outputs, written to y.
+    @inline(__always)
+    private static func fourPanelsOneRow<Element: PanelElement>(_ w: UnsafePointer<Element>, _ columns: Int,
+                                                                _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                                                _ scales: UnsafePointer<Float>?, _ bias: UnsafePointer<Float>?) {
+        var sums = InlineArray<4, SIMD16<Float>>(repeating: .zero)
+        let panelStride = columns &* 16
+        var panelColumn = w
+        for c in 0..<columns {
+            let value = SIMD16<Float>(repeating: x[c])
+            for p in 0..<4 { sums[p].addProduct(value, Element.widenSixteen(UnsafeRawPointer(panelColumn + p &* panelStride))) }
+            panelColumn += 16
+        }
+        for p in 0..<4 { finishPanel(sums[p], y + 16 * p, 16, scales.map { $0 + 16 * p }, bias.map { $0 + 16 * p }) }
+    }
+
+    /// A panel's 16 sums for one row, times the scales, plus the bias, stored to out (the first `valid`).
+    @inline(__always)
+    private static func finishPanel(_ sums: SIMD16<Float>, _ out: UnsafeMutablePointer<Float>, _ valid: Int,
+                                    _ scales: UnsafePointer<Float>?, _ bias: UnsafePointer<Float>?) {
+        if valid == 16 {
+            var sum = sums
+            if let scales { sum *= UnsafeRawPointer(scales).loadUnaligned(as: SIMD16<Float>.self) }
+            if let bias { sum += UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self) }
+            UnsafeMutableRawPointer(out).storeBytes(of: sum, as: SIMD16<Float>.self)
+        } else {
+            for o in 0..<valid { out[o] = sums[o] * (scales?[o] ?? 1) + (bias?[o] ?? 0) }
         }
     }
 

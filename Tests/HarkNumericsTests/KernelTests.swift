@@ -28,7 +28,7 @@ final class KernelTests: XCTestCase {
     /// of a prompt, and an encoder's 1500 in two row blocks), an output count that leaves a partial last panel,
     /// with and without bias, on 1 and 3 threads.
     func testHalfMatrixProductMatchesDoublePrecisionReference() {
-        let outputs = 37, columns = 53
+        let outputs = 77, columns = 53
         let weight = HalfMatrix(Tensor(shape: [outputs, columns], data: values(outputs * columns, seed: 1)))
         let bias = values(outputs, seed: 2)
         for rows in Array(1...13) + [25, 227, 1500] {
@@ -47,9 +47,10 @@ final class KernelTests: XCTestCase {
     }
 
     /// A row's outputs are the same bits whatever tile it shares (each output sums the columns in one order), so
-    /// the tile shape chosen for the CPU (`Kernels.tileRows`) never changes a transcript.
+    /// the tile shape chosen for the CPU (`Kernels.tileRows`) never changes a transcript; a row alone goes four
+    /// whole panels at a time (77 outputs: four whole panels, then one partial panel on its own).
     func testEveryTileShapeGivesARowTheSameBits() {
-        let weight = HalfMatrix(Tensor(shape: [37, 53], data: values(37 * 53, seed: 5)))
+        let weight = HalfMatrix(Tensor(shape: [77, 53], data: values(77 * 53, seed: 5)))
         let pool = ThreadPool(threads: 1)
         for rows in [7, 12, 13, 25] {
             let x = Tensor(shape: [rows, 53], data: values(rows * 53, seed: UInt64(100 + rows)))
@@ -77,7 +78,7 @@ final class KernelTests: XCTestCase {
     /// int8 rows keep every value within half a step (the row's largest magnitude / 127 / 2) and multiply like
     /// their dequantized values, for a step's rows and a prompt's.
     func testInt8MatrixQuantizesPerRowAndMultipliesLikeItsValues() {
-        let outputs = 21, columns = 40
+        let outputs = 77, columns = 40  // four whole panels and a partial one
         var source = values(outputs * columns, seed: 5)
         for c in 0..<columns { source[3 * columns + c] *= 100 }  // one row 100 times larger: its own scale
         for c in 0..<columns { source[4 * columns + c] = 0 }     // and an all-zero row
