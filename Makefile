@@ -42,7 +42,7 @@ kernel-variants:
 	@for flags in "-march=native" "-mavx2 -mfma -mf16c" ""; do \
 		case "$$flags" in *avx2*) grep -qw avx2 /proc/cpuinfo || continue;; esac; \
 		clang -O2 $$flags -ISources/CInt8Kernels/include Tests/Kernels/check_int8_kernels.c \
-			Sources/CInt8Kernels/int8_products.c -lm -o $(KERNEL_CHECK) || exit 1; \
+			Sources/CInt8Kernels/int8_products.c Sources/CInt8Kernels/panel_products.c -lm -o $(KERNEL_CHECK) || exit 1; \
 		$(KERNEL_CHECK) > $(KERNEL_CHECK).out; status=$$?; \
 		grep -v " ok$$" $(KERNEL_CHECK).out; \
 		echo "CInt8Kernels ($${flags:-portable}): $$(grep -c ' ok$$' $(KERNEL_CHECK).out) checks passed"; \

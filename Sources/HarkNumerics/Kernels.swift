@@ -15,7 +15,6 @@ enum Kernels {
     // Specialized here: the matrices' element types are known only where a model builds them, in other modules.
     @_specialize(where Element == Float16)
     @_specialize(where Element == Float)
-    @_specialize(where Element == Int8)
     static func panelProduct<Element: PanelElement>(_ weights: UnsafePointer<Element>, scales: UnsafePointer<Float>?,
                                                     panels: Range<Int>, columns: Int, outputs: Int,
                                                     _ input: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?,

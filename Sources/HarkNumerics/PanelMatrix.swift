@@ -109,7 +109,6 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
     /// Row r as float32 (an embedding lookup).
     @_specialize(where Element == Float16)
     @_specialize(where Element == Float)
-    @_specialize(where Element == Int8)
     public func row(_ r: Int) -> [Float] { (0..<columns).map { self[r, $0] } }
 
     /// The whole matrix as row-major float32.
@@ -118,40 +117,19 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
     /// x W^T + bias for every row of x [n, columns]: [n, rows], spread over the pool, through
     /// `Kernels.panelProduct` for any row count: for decoding steps it reads each element once per tile of input rows,
     /// and over hundreds of rows (prompts, the encoder's 1500) the rows go in blocks that stay in the L2 cache while
-    /// every panel passes them (against OpenBLAS on the widened matrix: as fast at 1500 rows, 1.5-3x faster at 49-227).
-    /// `finish` (an activation) rewrites each piece of the output right after it is computed, while it is in the
-    /// cache, instead of in a pass of its own over the whole output.
+    /// every panel passes them (against OpenBLAS on the widened matrix: as fast at 1500 rows, 1.5-3x faster at 49-227),
+    /// as `PanelSchedule` shares them out; then `finish` (an activation).
     public func product(_ x: Tensor, bias: [Float]? = nil, pool: ThreadPool, then finish: Vector.InPlace? = nil) -> Tensor {
         precondition(x.columns == columns, "product: input has \(x.columns) features, the matrix expects \(columns)")
         if let bias { precondition(bias.count == rows, "product: bias has \(bias.count) values, expected \(rows)") }
-        let n = x.rows
-        // Every output is written below: no zeros first (a memset of up to 12 MB on the calling thread alone).
-        var out = [Float](unsafeUninitializedCapacity: n * rows) { _, count in count = n * rows }
-        // A whole 1500-row input (3-12 MB) does not fit the L2 cache, so with all rows against each panel in turn
-        // it came from L3 once per panel; a block of rows comes from L3 once, and the panels (2-16 KB each, 1-4 MB
-        // a matrix) pass it. Even blocks of about `Self.blockFloats` inputs, at least one tile of rows.
-        let blocks = max(1, n * columns / Self.blockFloats)
-        let blockRows = max(Kernels.tileRows, (n + blocks - 1) / blocks)
-        let rowBlocks = (n + blockRows - 1) / blockRows
-        // Chunks of panels big enough (about 100k multiply-adds) that waking a thread pays for itself, about four
-        // per thread in each block so that a thread sharing its core takes fewer.
-        let minimumPanels = max(1, 100_000 / max(1, min(n, blockRows) * columns * 16))
-        let panelsPerChunk = max(minimumPanels, (panelCount + 4 * pool.threads - 1) / (4 * pool.threads))
-        let panelChunks = (panelCount + panelsPerChunk - 1) / panelsPerChunk
+        var out = [Float]()
         x.data.withUnsafeBufferPointer { px in
-            out.withUnsafeMutableBufferPointer { po in
-                let input = px.baseAddress!, output = po.baseAddress!
-                // Block-major: the threads share a block (each its own panels) before they move to the next.
-                pool.forEach(chunks: rowBlocks * panelChunks) { chunk, _ in
-                    let firstRow = chunk / panelChunks * blockRows, firstPanel = chunk % panelChunks * panelsPerChunk
-                    let rowCount = min(blockRows, n - firstRow), panels = firstPanel..<min(panelCount, firstPanel + panelsPerChunk)
-                    bias.withUnsafeBufferPointerIfPresent { pb in
-                        multiply(input + firstRow * columns, rows: rowCount, into: output + firstRow * rows,
-                                 outputStride: rows, bias: pb, panels: panels)
-                    }
-                    guard let finish else { return }
-                    let firstOutput = panels.lowerBound * 16, outputs = min(rows, panels.upperBound * 16) - firstOutput
-                    for row in firstRow..<(firstRow + rowCount) { finish(output + row * rows + firstOutput, outputs) }
+            let input = px.baseAddress!
+            out = PanelSchedule(inputRows: x.rows, columns: columns, outputs: rows, panelCount: panelCount,
+                                blockElements: Self.blockFloats, pool: pool).run(then: finish) { firstRow, rowCount, panels, output in
+                bias.withUnsafeBufferPointerIfPresent { pb in
+                    multiply(input + firstRow * columns, rows: rowCount, into: output + firstRow * rows,
+                             outputStride: rows, bias: pb, panels: panels)
                 }
             }
         }
@@ -254,6 +232,56 @@ extension PanelMatrix where Element == Int8 {
             initialized = count
         }
         self.init(rows: matrix.rows, columns: columns, scales: scales, panels: panels)
+    }
+}
+
+/// How a product of many input rows with a matrix in panels of 16 outputs is shared out to the pool's threads.
+struct PanelSchedule {
+    let inputRows: Int
+    let outputs: Int
+    let panelCount: Int
+    let blockRows: Int
+    let panelsPerChunk: Int
+    let pool: ThreadPool
+
+    /// A whole 1500-row input (3-12 MB) does not fit the L2 cache, so with all rows against each panel in turn
+    /// it came from L3 once per panel; a block of rows comes from L3 once, and the panels (2-16 KB each, 1-4 MB a
+    /// matrix) pass it. Even blocks of about `blockElements` inputs, at least one tile of rows; chunks of panels
+    /// big enough (about 100k multiply-adds) that waking a thread pays for itself, about four per thread in each
+    /// block so that a thread sharing its core takes fewer.
+    init(inputRows n: Int, columns: Int, outputs: Int, panelCount: Int, blockElements: Int, pool: ThreadPool) {
+        let blocks = max(1, n * columns / blockElements)
+        blockRows = max(Kernels.tileRows, (n + blocks - 1) / blocks)
+        let minimumPanels = max(1, 100_000 / max(1, min(n, blockRows) * columns * 16))
+        panelsPerChunk = max(minimumPanels, (panelCount + 4 * pool.threads - 1) / (4 * pool.threads))
+        inputRows = n
+        self.outputs = outputs
+        self.panelCount = panelCount
+        self.pool = pool
+    }
+
+    /// [inputRows, outputs] from `multiply(firstRow, rowCount, panels, output)`, which writes those rows' outputs
+    /// of those panels; `finish` (an activation) rewrites each piece right after it is computed, while it is in
+    /// the cache, instead of in a pass of its own over the whole output.
+    func run(then finish: Vector.InPlace?,
+             multiply: (_ firstRow: Int, _ rowCount: Int, _ panels: Range<Int>, _ output: UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+        let n = inputRows, outputs = outputs
+        let rowBlocks = (n + blockRows - 1) / blockRows, panelChunks = (panelCount + panelsPerChunk - 1) / panelsPerChunk
+        // Every output is written below: no zeros first (a memset of up to 12 MB on the calling thread alone).
+        var out = [Float](unsafeUninitializedCapacity: n * outputs) { _, count in count = n * outputs }
+        out.withUnsafeMutableBufferPointer { po in
+            let output = po.baseAddress!
+            // Block-major: the threads share a block (each its own panels) before they move to the next.
+            pool.forEach(chunks: rowBlocks * panelChunks) { chunk, _ in
+                let firstRow = chunk / panelChunks * blockRows, firstPanel = chunk % panelChunks * panelsPerChunk
+                let rowCount = min(blockRows, n - firstRow), panels = firstPanel..<min(panelCount, firstPanel + panelsPerChunk)
+                multiply(firstRow, rowCount, panels, output)
+                guard let finish else { return }
+                let firstOutput = panels.lowerBound * 16, count = min(outputs, panels.upperBound * 16) - firstOutput
+                for row in firstRow..<(firstRow + rowCount) { finish(output + row * outputs + firstOutput, count) }
+            }
+        }
+        return out
     }
 }
 

@@ -15,7 +15,7 @@ struct LayerLoader {
         switch computeType {
         case .float32: return .float32(try file.tensor(name, shape: [rows, columns]))
         case .float16: return .float16(try file.halfMatrix(name, shape: [rows, columns]))
-        case .int8: return .int8(PanelMatrix(quantizing: try file.tensor(name, shape: [rows, columns])))
+        case .int8: return .int8(Int8Matrix(quantizing: try file.tensor(name, shape: [rows, columns])))
         }
     }
 }
@@ -24,7 +24,7 @@ struct LayerLoader {
 enum Matrix {
     case float32(Tensor)
     case float16(HalfMatrix)
-    case int8(PanelMatrix<Int8>)
+    case int8(Int8Matrix)
 
     /// x W^T + bias for every row of x, then `finish` (an activation) on the result.
     func product(_ x: Tensor, bias: [Float]?, pool: ThreadPool, then finish: Vector.InPlace? = nil) -> Tensor {

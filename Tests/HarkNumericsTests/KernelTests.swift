@@ -75,9 +75,9 @@ final class KernelTests: XCTestCase {
         }
     }
 
-    /// int8 rows keep every value within half a step (the row's largest magnitude / 127 / 2) and multiply like
-    /// their dequantized values, for a step's rows and a prompt's.
-    func testInt8MatrixQuantizesPerRowAndMultipliesLikeItsValues() {
+    /// int8 panels (the float16 logits' screen) keep every value within half a step (the row's largest magnitude
+    /// / 127 / 2) and multiply like their dequantized values, for a step's rows and a prompt's.
+    func testInt8PanelsQuantizePerRowAndMultiplyLikeTheirValues() {
         let outputs = 77, columns = 40  // four whole panels and a partial one
         var source = values(outputs * columns, seed: 5)
         for c in 0..<columns { source[3 * columns + c] *= 100 }  // one row 100 times larger: its own scale
@@ -96,6 +96,55 @@ final class KernelTests: XCTestCase {
             let worst = zip(y.data, expected).map { abs(Double($0) - $1) }.max()!
             // Float32 sums of products up to ~100 (the large row): relative to the largest output.
             XCTAssertLessThan(worst, 1e-6 * expected.map(abs).max()!, "rows \(rows)")
+        }
+    }
+
+    /// Whisper's int8 weights: each value within half a step of its row's scale; a product is exactly the integer
+    /// sum of the weights' codes times the activations' (each input row rounded to nearest even on its own
+    /// scale, max |x| / 127), times both scales, plus the bias, whatever the row count, block or thread count; and
+    /// within the rounding's reach of the float product.
+    func testInt8MatrixProductsAreExactIntegerSumsOfRowQuantizedInputs() {
+        let outputs = 77, columns = 130  // a partial last panel; columns not a whole number of quads
+        var source = values(outputs * columns, seed: 5)
+        for c in 0..<columns { source[3 * columns + c] *= 100 }  // one row 100 times larger: its own scale
+        for c in 0..<columns { source[4 * columns + c] = 0 }     // and an all-zero row
+        let weight = Int8Matrix(quantizing: Tensor(shape: [outputs, columns], data: source))
+        var codes = [[Int]](), weightScales = [Float]()
+        for o in 0..<outputs {
+            let largest = source[(o * columns)..<((o + 1) * columns)].map(abs).max()!
+            weightScales.append(largest / 127)
+            codes.append((0..<columns).map { Int((weight[o, $0] / max(largest / 127, .leastNonzeroMagnitude)).rounded()) })
+            for c in 0..<columns {
+                XCTAssertLessThanOrEqual(abs(weight[o, c] - source[o * columns + c]), largest / 127 / 2 * 1.0001, "(\(o), \(c))")
+            }
+        }
+        XCTAssertEqual(weight.row(2), (0..<columns).map { weight[2, $0] })
+        let bias = values(outputs, seed: 7)
+        for rows in [1, 2, 5, 13, 49, 1100] {  // 1100 rows of 132 bytes are two blocks
+            var xValues = values(rows * columns, seed: 6)
+            for c in 0..<columns { xValues[c] *= 30 }  // an input row with a larger scale
+            let x = Tensor(shape: [rows, columns], data: xValues)
+            let y = weight.product(x, bias: bias, pool: ThreadPool(threads: 2))
+            var worstAgainstFloat = 0.0, largestOutput = 0.0
+            for r in 0..<rows {
+                let row = xValues[(r * columns)..<((r + 1) * columns)]
+                let scale = row.map(abs).max()! / 127, inverse = 1 / scale
+                let quantized = row.map { Int(($0 * inverse).rounded(.toNearestOrEven)) }
+                for o in 0..<outputs {
+                    let sum = zip(quantized, codes[o]).reduce(0) { $0 + $1.0 * $1.1 }
+                    let expected = Float(sum) * (weightScales[o] * scale) + bias[o]
+                    XCTAssertEqual(y[r, o], expected, "rows \(rows): (\(r), \(o))")
+                    if y[r, o] != expected { return }
+                    let exact = zip(row, 0..<columns).reduce(Double(bias[o])) { $0 + Double($1.0) * Double(source[o * columns + $1.1]) }
+                    worstAgainstFloat = max(worstAgainstFloat, abs(Double(y[r, o]) - exact))
+                    largestOutput = max(largestOutput, abs(exact))
+                }
+            }
+            XCTAssertLessThan(worstAgainstFloat, 0.01 * largestOutput, "rows \(rows)")
+            XCTAssertEqual(weight.product(x, bias: bias, pool: ThreadPool(threads: 1)).data, y.data, "rows \(rows), one thread")
+            var activated = y
+            Vector.gelu(&activated.data)
+            XCTAssertEqual(weight.product(x, bias: bias, pool: ThreadPool(threads: 3), then: Vector.gelu).data, activated.data)
         }
     }
 

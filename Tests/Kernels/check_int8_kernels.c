@@ -109,7 +109,57 @@ static void check_blocks(HarkBlock32Format format, int rows, int activation_rows
     free(weights); free(w); free(values); free(scales); free(y); free(sum); free(magnitude);
 }
 
+/// Random int8 panels times random offset rows, against the formula in hark_int8_panel_products' contract
+/// evaluated here in scalar code: the same bits are required, so every build's results agree.
+static void check_panels(int outputs, int rows, int columns, int with_bias) {
+    int panels = (outputs + 15) / 16;
+    int8_t *packed = calloc((size_t)panels * 16 * columns, 1);
+    float *scales = calloc(panels * 16, sizeof(float)), *bias = malloc(sizeof(float) * outputs);
+    int32_t *sums = calloc(panels * 16, sizeof(int32_t));
+    int8_t *w = malloc((size_t)outputs * columns);
+    for (int o = 0; o < outputs; o++) {
+        scales[o] = (float)half_value(random_half());
+        bias[o] = (float)half_value(random_half()) - 0.03f;
+        for (int c = 0; c < columns; c++) {
+            int8_t v = (int8_t)(next() % 255 - 127);
+            w[o * columns + c] = v;
+            sums[o] += v;
+            packed[(o / 16) * 16 * columns + (c / 4) * 64 + (o % 16) * 4 + c % 4] = v;
+        }
+    }
+    uint8_t *codes = malloc((size_t)rows * columns);
+    float *row_scales = malloc(sizeof(float) * rows);
+    for (int i = 0; i < rows * columns; i++) codes[i] = (uint8_t)(1 + next() % 255);
+    for (int r = 0; r < rows; r++) row_scales[r] = (float)half_value(random_half());
+    float *y = malloc(sizeof(float) * rows * outputs);
+    HarkInt8Panels weights = {packed, scales, sums, columns, outputs};
+    HarkOffsetRows x = {codes, row_scales, rows};
+    // In two calls, as the threads split the panels.
+    hark_int8_panel_products(&weights, 0, panels / 2, &x, with_bias ? bias : NULL, y, outputs);
+    hark_int8_panel_products(&weights, panels / 2, panels, &x, with_bias ? bias : NULL, y, outputs);
+    int wrong = 0;
+    for (int r = 0; r < rows; r++)
+        for (int o = 0; o < outputs; o++) {
+            long long sum = 0;
+            for (int c = 0; c < columns; c++) sum += (long long)codes[r * columns + c] * w[o * columns + c];
+            const float factor = scales[o] * row_scales[r];
+            float expected = (float)(int32_t)(sum - 128LL * sums[o]) * factor;
+            if (with_bias) expected = expected + bias[o];
+            wrong += memcmp(&expected, &y[r * outputs + o], sizeof(float)) != 0;
+        }
+    int ok = wrong == 0;
+    printf("%s panels %d outputs x %d rows, %d columns%s: %d of %d differ %s\n", hark_int8_panel_products_isa(), outputs,
+           rows, columns, with_bias ? ", bias" : "", wrong, rows * outputs, ok ? "ok" : "FAILED");
+    failures += !ok;
+    free(packed); free(scales); free(bias); free(sums); free(w); free(codes); free(row_scales); free(y);
+}
+
 int main(void) {
+    // Every tile height (1-13 rows, 25), one and several panels, a partial last panel, four-panel runs.
+    for (int rows = 1; rows <= 13; rows++) check_panels(77, rows, 516, rows % 2);
+    check_panels(200, 25, 2048, 1);
+    check_panels(16, 1, 4, 0);
+
     check_coded(67, 13, 640);   // edges: 67 and 13 rows are not whole blocks of 4; 640 columns end in a partial 64
     check_coded(5, 7, 1056);
     check_coded(1, 1, 16);

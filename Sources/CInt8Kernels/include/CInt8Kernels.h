@@ -46,6 +46,38 @@ void hark_block32_products(HarkBlock32Format format, const uint8_t *weights, ptr
 /// Which instructions the products were compiled for: "avx512-vnni", "avx2" or "portable".
 const char *hark_int8_products_isa(void);
 
+/// Int8 weights packed for products with 8-bit activation rows: panels of 16 output rows, each a run of column
+/// quads of 64 bytes (row k's four consecutive columns at 4k), the operand vpdpbusd multiplies; per row, its scale
+/// and the sum of its codes. Rows past `outputs` (the last panel's padding) are zero.
+typedef struct {
+    const int8_t *panels;    // [outputs / 16 rounded up][columns / 4][16][4]
+    const float *scales;     // one per row, padded to whole panels
+    const int32_t *sums;     // one per row, padded to whole panels
+    ptrdiff_t columns;       // a multiple of 4
+    ptrdiff_t outputs;
+} HarkInt8Panels;
+
+/// Activation rows quantized per row: value = scale * (code - 128).
+typedef struct {
+    const uint8_t *codes;    // [rows][columns]
+    const float *scales;     // [rows]
+    ptrdiff_t rows;
+} HarkOffsetRows;
+
+/// y[r * ldy + o] = (float)(sum_c code[r, c] * w[o, c] - 128 * sums[o]) * (scales[o] * x.scales[r]) + bias[o]
+/// (no bias: nil) for every row r and every output o of panels first_panel..<end_panel: the integer sums exact,
+/// the float steps in this order in every build, so each gives the same bits.
+void hark_int8_panel_products(const HarkInt8Panels *weights, ptrdiff_t first_panel, ptrdiff_t end_panel,
+                              const HarkOffsetRows *x, const float *bias, float *y, ptrdiff_t ldy);
+
+/// Quantizes float rows [rows][columns] for hark_int8_panel_products: per row scale = max |x| / 127, code =
+/// x / scale rounded to nearest even, plus 128 (1...255); columns up to `stored_columns` get 128 (zero).
+void hark_quantize_offset_rows(const float *x, ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t stored_columns,
+                               uint8_t *codes, float *scales);
+
+/// Which instructions hark_int8_panel_products was compiled for: "avx512-vnni", "avx2" or "portable".
+const char *hark_int8_panel_products_isa(void);
+
 /// The width of the widest vectors this build targets (-march=native, as the Swift code's -target-cpu native):
 /// Swift has no compile-time test of the target's features, so its kernels ask here to choose their tile shapes.
 static inline int hark_vector_bits(void) {
