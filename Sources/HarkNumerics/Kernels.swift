@@ -10,8 +10,8 @@ enum Kernels {
     /// Rows go `tileRows` at a time (as evenly as possible). With AVX2, 6 rows x 16 outputs are 12 eight-lane
     /// accumulators, which with the two weight vectors and one broadcast fill the 16 registers, so each loaded
     /// weight feeds 12 FMAs. With AVX-512 a row is one register of the 32, and 12 rows keep as many sums in flight
-    /// (six left the two FMA pipes waiting on their 4-cycle latency). Every output's sum runs over the columns in
-    /// the same order whatever the tile, so the results are the same bits.
+    /// (six left the two FMA pipes waiting on their 4-cycle latency); or 6 rows x 4 panels (below). Every
+    /// output's sum runs over the columns in the same order whatever the tile, so the results are the same bits.
     // Specialized here: the matrices' element types are known only where a model builds them, in other modules.
     @_specialize(where Element == Float16)
     @_specialize(where Element == Float)
@@ -20,13 +20,31 @@ enum Kernels {
                                                     _ input: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?,
                                                     _ output: UnsafeMutablePointer<Float>, outputStride: Int) {
         var panels = panels
-        if rows == 1 {
-            // One row (a greedy decoding step, Silero's LSTM): a panel's sum is one chain of `columns` dependent
-            // FMAs, so whole panels go four side by side, four chains in flight (the same sums, the same bits).
+        // Four whole panels side by side for one row (a greedy step, Silero's LSTM: one panel's sum would be a
+        // single chain of dependent FMAs) and, where vectors are 512 bits wide, where each broadcast input value
+        // may feed four panels' sums (12 rows x 1 panel take as many loads as multiply-adds): up to 6 rows (read
+        // once), or any rows when the four panels stay in the L1 cache for all tiles of them (attention's
+        // 64-value heads); wider panels would come from L2 again for every tile of 6 rows.
+        let fourPanelBytes = 64 * columns * MemoryLayout<Element>.size
+        if rows == 1 || (tileRows == 12 && (rows <= 6 || fourPanelBytes <= 16_384)) {
+            let groups = (rows + 5) / 6
             while panels.count >= 4 && (panels.lowerBound + 4) * 16 <= outputs {
-                let first = panels.lowerBound * 16
-                fourPanelsOneRow(weights + panels.lowerBound * columns * 16, columns, input, output + first,
-                                 scales.map { $0 + first }, bias.map { $0 + first })
+                let first = panels.lowerBound * 16, w = weights + panels.lowerBound * columns * 16
+                let panelScales = scales.map { $0 + first }, panelBias = bias.map { $0 + first }
+                var row = 0
+                for group in 0..<groups {
+                    let count = (rows - row) / (groups - group)
+                    let x = input + row * columns, y = output + row * outputStride + first
+                    switch count {
+                    case 1: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<1, Int>.self)
+                    case 2: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<2, Int>.self)
+                    case 3: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<3, Int>.self)
+                    case 4: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<4, Int>.self)
+                    case 5: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<5, Int>.self)
+                    default: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<6, Int>.self)
+                    }
+                    row += count
+                }
                 panels = (panels.lowerBound + 4)..<panels.upperBound
             }
         }
@@ -85,20 +103,40 @@ enum Kernels {
         for r in 0..<R { finishPanel(sums[r], y + r * stride, valid, scales, bias) }
     }
 
-    /// One row of x times four consecutive whole panels: 64 outputs, written to y.
+    /// R rows of x times four consecutive whole panels: R x 64 outputs, written to y (row stride `stride`). With
+    /// AVX-512, 24 sums, four weight vectors and a broadcast fill 29 of the 32 registers for R = 6.
     @inline(__always)
-    private static func fourPanelsOneRow<Element: PanelElement>(_ w: UnsafePointer<Element>, _ columns: Int,
-                                                                _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                                                                _ scales: UnsafePointer<Float>?, _ bias: UnsafePointer<Float>?) {
-        var sums = InlineArray<4, SIMD16<Float>>(repeating: .zero)
+    private static func fourPanelTile<Element: PanelElement, let R: Int>(_ w: UnsafePointer<Element>, _ columns: Int,
+                                                                         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                                                         _ stride: Int, _ scales: UnsafePointer<Float>?,
+                                                                         _ bias: UnsafePointer<Float>?, _ rows: InlineArray<R, Int>.Type) {
+        // One fixed-size array of sums per panel (arrays of arrays, or 64-lane vectors, went through the stack).
+        var sums0 = InlineArray<R, SIMD16<Float>>(repeating: .zero), sums1 = sums0, sums2 = sums0, sums3 = sums0
+        var rowStarts = InlineArray<R, UnsafePointer<Float>>(repeating: x)
+        for r in 0..<R { rowStarts[r] = x + r &* columns }
         let panelStride = columns &* 16
         var panelColumn = w
         for c in 0..<columns {
-            let value = SIMD16<Float>(repeating: x[c])
-            for p in 0..<4 { sums[p].addProduct(value, Element.widenSixteen(UnsafeRawPointer(panelColumn + p &* panelStride))) }
+            let weights0 = Element.widenSixteen(UnsafeRawPointer(panelColumn))
+            let weights1 = Element.widenSixteen(UnsafeRawPointer(panelColumn + panelStride))
+            let weights2 = Element.widenSixteen(UnsafeRawPointer(panelColumn + 2 &* panelStride))
+            let weights3 = Element.widenSixteen(UnsafeRawPointer(panelColumn + 3 &* panelStride))
             panelColumn += 16
+            for r in 0..<R {
+                let value = SIMD16<Float>(repeating: rowStarts[r][c])
+                sums0[r].addProduct(value, weights0)
+                sums1[r].addProduct(value, weights1)
+                sums2[r].addProduct(value, weights2)
+                sums3[r].addProduct(value, weights3)
+            }
         }
-        for p in 0..<4 { finishPanel(sums[p], y + 16 * p, 16, scales.map { $0 + 16 * p }, bias.map { $0 + 16 * p }) }
+        for r in 0..<R {
+            let row = y + r * stride
+            finishPanel(sums0[r], row, 16, scales, bias)
+            finishPanel(sums1[r], row + 16, 16, scales.map { $0 + 16 }, bias.map { $0 + 16 })
+            finishPanel(sums2[r], row + 32, 16, scales.map { $0 + 32 }, bias.map { $0 + 32 })
+            finishPanel(sums3[r], row + 48, 16, scales.map { $0 + 48 }, bias.map { $0 + 48 })
+        }
     }
 
     /// A panel's 16 sums for one row, times the scales, plus the bias, stored to out (the first `valid`).

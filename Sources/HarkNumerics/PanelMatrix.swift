@@ -1,6 +1,8 @@
 // Matrices packed once for products x W^T: float16 weights as the model files store them, int8
 // weights with a scale per row, and attention keys and values (float16, or float32 for the float32 compute type).
 
+import CInt8Kernels
+
 /// An element a panel can hold: widened to float32 a panel column (sixteen) at a time inside the product's loop.
 public protocol PanelElement: Sendable {
     /// The nearest storable value (float16 rounding, or an int8 rounded and clamped to -127...127).
@@ -14,9 +16,7 @@ public protocol PanelElement: Sendable {
 extension Float16: PanelElement {
     public init(rounding value: Float) { self.init(value) }
     public var float: Float { Float(self) }
-    @inline(__always) public static func widenSixteen(_ p: UnsafeRawPointer) -> SIMD16<Float> {
-        SIMD16<Float>(p.loadUnaligned(as: SIMD16<Float16>.self))
-    }
+    @inline(__always) public static func widenSixteen(_ p: UnsafeRawPointer) -> SIMD16<Float> { hark_widen_halves(p) }
 }
 
 extension Int8: PanelElement {

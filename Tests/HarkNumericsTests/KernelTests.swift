@@ -50,15 +50,19 @@ final class KernelTests: XCTestCase {
     /// the tile shape chosen for the CPU (`Kernels.tileRows`) never changes a transcript; a row alone goes four
     /// whole panels at a time (77 outputs: four whole panels, then one partial panel on its own).
     func testEveryTileShapeGivesARowTheSameBits() {
-        let weight = HalfMatrix(Tensor(shape: [77, 53], data: values(77 * 53, seed: 5)))
-        let pool = ThreadPool(threads: 1)
-        for rows in [7, 12, 13, 25] {
-            let x = Tensor(shape: [rows, 53], data: values(rows * 53, seed: UInt64(100 + rows)))
-            let together = weight.product(x, pool: pool).data
-            let alone = (0..<rows).flatMap { r in
-                weight.product(Tensor(shape: [1, 53], data: Array(x.data[r * 53..<(r + 1) * 53])), pool: pool).data
+        // 53 columns: four panels fit the L1 cache, so every row count takes four-panel tiles where vectors are
+        // 512 bits wide; 300: only up to 6 rows do, more go one panel at a time.
+        for columns in [53, 300] {
+            let weight = HalfMatrix(Tensor(shape: [77, columns], data: values(77 * columns, seed: 5)))
+            let pool = ThreadPool(threads: 1)
+            for rows in [2, 5, 6, 7, 12, 13, 25] {
+                let x = Tensor(shape: [rows, columns], data: values(rows * columns, seed: UInt64(100 + rows)))
+                let together = weight.product(x, pool: pool).data
+                let alone = (0..<rows).flatMap { r in
+                    weight.product(Tensor(shape: [1, columns], data: Array(x.data[r * columns..<(r + 1) * columns])), pool: pool).data
+                }
+                XCTAssertEqual(together, alone, "\(rows) rows of \(columns)")
             }
-            XCTAssertEqual(together, alone, "rows \(rows)")
         }
     }
 
