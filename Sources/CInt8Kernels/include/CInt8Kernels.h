@@ -90,27 +90,6 @@ static inline int hark_vector_bits(void) {
     return 256;
 #else
     return 128;
-/// Sixteen float16 values at p (any alignment) widened to float32, as Swift's SIMD16<Float>: one vcvtph2ps
-/// inlined wherever it is used. (Swift's own conversion, generic in the standard library, became an out-of-line
-/// call inside the largest product kernels, 3-5% of a batched transcription.)
-typedef float hark_float16x16 __attribute__((ext_vector_type(16)));
-static inline hark_float16x16 hark_widen_halves(const void *p) {
-#if defined(__AVX512F__)
-    return (hark_float16x16)_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
-#elif defined(__F16C__) && defined(__AVX__)
-    const __m256 low = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
-    const __m256 high = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p + 1));
-    hark_float16x16 out;
-    __builtin_memcpy(&out, &low, 32);
-    __builtin_memcpy((char *)&out + 32, &high, 32);
-    return out;
-#else
-    hark_float16x16 out;
-    for (int i = 0; i < 16; i++) out[i] = (float)((const _Float16 *)p)[i];
-    return out;
-#endif
-}
-
 #endif
 }
 
