@@ -99,7 +99,4 @@ public struct Int8Matrix: Sendable {
 
     /// Inputs in one block of rows: 128 KB of codes, as `PanelMatrix`'s blocks of floats.
     static var blockBytes: Int { 131_072 }
-
-    /// Which instructions the products run on: "avx512-vnni", "avx2" or "portable".
-    public static var instructionSet: String { String(cString: hark_int8_panel_products_isa()) }
 }
