@@ -65,6 +65,7 @@ public enum Vector {
         return result
     }
 
+    /// The sum of |p[i]| for i < count.
     static func absoluteSum(_ p: UnsafePointer<Float>, count: Int) -> Float {
         var lanes = SIMD8<Float>(repeating: 0)
         var i = 0
