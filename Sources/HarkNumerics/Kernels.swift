@@ -27,13 +27,10 @@ enum Kernels {
         // 64-value heads); wider panels would come from L2 again for every tile of 6 rows.
         let fourPanelBytes = 64 * columns * MemoryLayout<Element>.size
         if rows == 1 || (tileRows == 12 && (rows <= 6 || fourPanelBytes <= 16_384)) {
-            let groups = (rows + 5) / 6
             while panels.count >= 4 && (panels.lowerBound + 4) * 16 <= outputs {
                 let first = panels.lowerBound * 16, w = weights + panels.lowerBound * columns * 16
                 let panelScales = scales.map { $0 + first }, panelBias = bias.map { $0 + first }
-                var row = 0
-                for group in 0..<groups {
-                    let count = (rows - row) / (groups - group)
+                forEachTile(rows: rows, atMost: 6) { row, count in
                     let x = input + row * columns, y = output + row * outputStride + first
                     switch count {
                     case 1: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<1, Int>.self)
@@ -43,19 +40,15 @@ enum Kernels {
                     case 5: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<5, Int>.self)
                     default: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<6, Int>.self)
                     }
-                    row += count
                 }
                 panels = (panels.lowerBound + 4)..<panels.upperBound
             }
         }
-        let groups = (rows + tileRows - 1) / tileRows
         for panel in panels {
             let w = weights + panel * columns * 16
             let firstOutput = panel * 16, valid = min(16, outputs - firstOutput)
             let panelScales = scales.map { $0 + firstOutput }, panelBias = bias.map { $0 + firstOutput }
-            var row = 0
-            for group in 0..<groups {
-                let count = (rows - row) / (groups - group)
+            forEachTile(rows: rows, atMost: tileRows) { row, count in
                 let x = input + row * columns, y = output + row * outputStride + firstOutput
                 switch count {
                 case 1: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<1, Int>.self)
@@ -71,8 +64,20 @@ enum Kernels {
                 case 11: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<11, Int>.self)
                 default: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<12, Int>.self)
                 }
-                row += count
             }
+        }
+    }
+
+    /// body(first row, row count) for tiles of at most `atMost` rows covering 0..<rows, as even as possible (13
+    /// rows in twelves are 6 and 7, not 12 and 1: a one-row tile leaves its FMAs waiting on each other).
+    @inline(__always)
+    private static func forEachTile(rows: Int, atMost: Int, _ body: (_ row: Int, _ count: Int) -> Void) {
+        let tiles = (rows + atMost - 1) / atMost
+        var row = 0
+        for tile in 0..<tiles {
+            let count = (rows - row) / (tiles - tile)
+            body(row, count)
+            row += count
         }
     }
 
