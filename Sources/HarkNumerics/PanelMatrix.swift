@@ -182,26 +182,8 @@ extension PanelMatrix where Element == Float16 {
 }
 
 extension PanelMatrix where Element == Int8 {
-    /// Quantizes a row-major float32 matrix to int8 with one scale per row (its largest magnitude over 127), as
-    /// CTranslate2's int8 weights are.
-    public init(quantizing matrix: Tensor) {
-        let rows = matrix.rows, columns = matrix.columns
-        var scales = [Float](repeating: 0, count: Self.paddedRows(rows))
-        for r in 0..<rows {
-            let largest = matrix.data[(r * columns)..<((r + 1) * columns)].reduce(0) { max($0, abs($1)) }
-            scales[r] = largest / 127
-        }
-        let inverse = scales.map { $0 > 0 ? 1 / $0 : 0 }
-        self = matrix.data.withUnsafeBufferPointer { values in
-            PanelMatrix(rows: rows, columns: columns, scales: scales) { r, c in
-                Int8(rounding: values[r * columns + c] * inverse[r])
-            }
-        }
-    }
-}
-
-extension PanelMatrix where Element == Int8 {
-    /// Quantizes a float16 matrix the same way, panel by panel on the pool (a vocabulary's embeddings are 26 M
+    /// Quantizes a float16 matrix with one scale per row (its largest magnitude over 127), as CTranslate2's int8
+    /// weights are (and `Int8Matrix`), panel by panel on the pool (a vocabulary's embeddings are 26 M
     /// values), without widening it whole.
     public init(quantizing matrix: HalfMatrix, pool: ThreadPool) {
         let columns = matrix.columns, panelCount = matrix.panelCount
