@@ -16,7 +16,8 @@ public final class SmallFileSystem {
     /// Fills the file system up to its last byte.
     public func fill() throws {
         let filler = url.appendingPathComponent("filler")
-        FileManager.default.createFile(atPath: filler.path, contents: nil)
+        // A file that cannot be made shows as FileHandle's error on the next line.
+        _ = FileManager.default.createFile(atPath: filler.path, contents: nil)
         let handle = try FileHandle(forWritingTo: filler)
         let block = Data(count: 4096)
         while (try? handle.write(contentsOf: block)) != nil {}
