@@ -12,12 +12,14 @@ enum Kernels {
     /// weight feeds 12 FMAs. With AVX-512 a row is one register of the 32, and 12 rows keep as many sums in flight
     /// (six left the two FMA pipes waiting on their 4-cycle latency); or 6 rows x 4 panels (below). Every
     /// output's sum runs over the columns in the same order whatever the tile, so the results are the same bits.
+    /// With `packedInput` (the same rows laid out by `packTiles`), one-panel tiles read their rows from there.
     // Specialized here: the matrices' element types are known only where a model builds them, in other modules.
     @_specialize(where Element == Float16)
     @_specialize(where Element == Float)
     static func panelProduct<Element: PanelElement>(_ weights: UnsafePointer<Element>, scales: UnsafePointer<Float>?,
                                                     panels: Range<Int>, columns: Int, outputs: Int,
-                                                    _ input: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?,
+                                                    _ input: UnsafePointer<Float>, rows: Int, packedInput: UnsafePointer<Float>? = nil,
+                                                    bias: UnsafePointer<Float>?,
                                                     _ output: UnsafeMutablePointer<Float>, outputStride: Int) {
         var panels = panels
         // Four whole panels side by side for one row (a greedy step, Silero's LSTM: one panel's sum would be a
@@ -25,8 +27,7 @@ enum Kernels {
         // may feed four panels' sums (12 rows x 1 panel take as many loads as multiply-adds): up to 6 rows (read
         // once), or any rows when the four panels stay in the L1 cache for all tiles of them (attention's
         // 64-value heads); wider panels would come from L2 again for every tile of 6 rows.
-        let fourPanelBytes = 64 * columns * MemoryLayout<Element>.size
-        if rows == 1 || (tileRows == 12 && (rows <= 6 || fourPanelBytes <= 16_384)) {
+        if takesFourPanels(rows: rows, columns: columns, Element.self) {
             while panels.count >= 4 && (panels.lowerBound + 4) * 16 <= outputs {
                 let first = panels.lowerBound * 16, w = weights + panels.lowerBound * columns * 16
                 let panelScales = scales.map { $0 + first }, panelBias = bias.map { $0 + first }
@@ -49,23 +50,27 @@ enum Kernels {
             let firstOutput = panel * 16, valid = min(16, outputs - firstOutput)
             let panelScales = scales.map { $0 + firstOutput }, panelBias = bias.map { $0 + firstOutput }
             forEachTile(rows: rows, atMost: tileRows) { row, count in
-                let x = input + row * columns, y = output + row * outputStride + firstOutput
-                switch count {
-                case 1: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<1, Int>.self)
-                case 2: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<2, Int>.self)
-                case 3: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<3, Int>.self)
-                case 4: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<4, Int>.self)
-                case 5: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<5, Int>.self)
-                case 6: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<6, Int>.self)
-                case 7: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<7, Int>.self)
-                case 8: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<8, Int>.self)
-                case 9: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<9, Int>.self)
-                case 10: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<10, Int>.self)
-                case 11: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<11, Int>.self)
-                default: panelTile(w, columns, x, y, outputStride, valid, panelScales, panelBias, InlineArray<12, Int>.self)
+                let y = output + row * outputStride + firstOutput
+                if let packedInput {
+                    panelTile(rows: count, w, columns, packedInput + row * columns, packed: true, y, outputStride, valid,
+                              panelScales, panelBias)
+                } else {
+                    panelTile(rows: count, w, columns, input + row * columns, packed: false, y, outputStride, valid,
+                              panelScales, panelBias)
                 }
             }
         }
+    }
+
+    /// Whether `panelProduct` runs these rows four panels at a time (see there).
+    private static func takesFourPanels<Element>(rows: Int, columns: Int, _: Element.Type) -> Bool {
+        rows == 1 || (tileRows == 12 && (rows <= 6 || 64 * columns * MemoryLayout<Element>.size <= 16_384))
+    }
+
+    /// Whether `panelProduct` would read these rows from `packedInput`, given it: more than one tile of them,
+    /// one panel at a time (the four-panel path reads rows in place).
+    static func readsPackedInput<Element>(rows: Int, columns: Int, _ element: Element.Type) -> Bool {
+        rows > tileRows && !takesFourPanels(rows: rows, columns: columns, element)
     }
 
     /// body(first row, row count) for tiles of at most `atMost` rows covering 0..<rows, as even as possible (13
@@ -84,28 +89,92 @@ enum Kernels {
     /// Input rows per tile: 12 where the build's vectors are 512 bits wide, else 6 (see `panelProduct`).
     static let tileRows = hark_vector_bits() >= 512 ? 12 : 6
 
+    /// `panelTile` for a tile of `rows` rows (1...12), with R a compile-time count.
+    @inline(__always)
+    private static func panelTile<Element: PanelElement>(rows: Int, _ w: UnsafePointer<Element>, _ columns: Int,
+                                                         _ x: UnsafePointer<Float>, packed: Bool,
+                                                         _ y: UnsafeMutablePointer<Float>, _ stride: Int, _ valid: Int,
+                                                         _ scales: UnsafePointer<Float>?, _ bias: UnsafePointer<Float>?) {
+        switch rows {
+        case 1: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<1, Int>.self)
+        case 2: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<2, Int>.self)
+        case 3: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<3, Int>.self)
+        case 4: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<4, Int>.self)
+        case 5: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<5, Int>.self)
+        case 6: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<6, Int>.self)
+        case 7: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<7, Int>.self)
+        case 8: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<8, Int>.self)
+        case 9: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<9, Int>.self)
+        case 10: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<10, Int>.self)
+        case 11: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<11, Int>.self)
+        default: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<12, Int>.self)
+        }
+    }
+
     /// R rows of x times one 16-row panel: R x 16 outputs, written to y (row stride `stride`), the first `valid` of
-    /// each row. R is a compile-time count so the accumulators live in registers (`rows` only carries it).
+    /// each row. R is a compile-time count so the accumulators live in registers (`rows` only carries it). The
+    /// rows are in place (`columns` apart) or, `packed`, a tile from `packTiles`: a column's R inputs in one run,
+    /// reached from one moving pointer, where rows in place take an address computation beside each FMA.
     @inline(__always)
     private static func panelTile<Element: PanelElement, let R: Int>(_ w: UnsafePointer<Element>, _ columns: Int,
-                                                                     _ x: UnsafePointer<Float>,
+                                                                     _ x: UnsafePointer<Float>, _ packed: Bool,
                                                                      _ y: UnsafeMutablePointer<Float>, _ stride: Int,
                                                                      _ valid: Int, _ scales: UnsafePointer<Float>?,
                                                                      _ bias: UnsafePointer<Float>?,
                                                                      _ rows: InlineArray<R, Int>.Type) {
         // One 16-wide accumulator per row: one zmm register with AVX-512, two ymm with AVX2.
         var sums = InlineArray<R, SIMD16<Float>>(repeating: .zero)
-        // Row pointers and a moving weight pointer keep index arithmetic (and Swift's overflow checks on it,
-        // which took as many instructions as the FMAs) out of the loop.
-        var rowStarts = InlineArray<R, UnsafePointer<Float>>(repeating: x)
-        for r in 0..<R { rowStarts[r] = x + r &* columns }
         var panelColumn = w
-        for c in 0..<columns {
-            let weight = Element.widenSixteen(UnsafeRawPointer(panelColumn))
-            panelColumn += 16
-            for r in 0..<R { sums[r].addProduct(SIMD16<Float>(repeating: rowStarts[r][c]), weight) }
+        if packed {
+            var inputColumn = x
+            for _ in 0..<columns {
+                let weight = Element.widenSixteen(UnsafeRawPointer(panelColumn))
+                for r in 0..<R { sums[r].addProduct(SIMD16<Float>(repeating: inputColumn[r]), weight) }
+                panelColumn += 16
+                inputColumn += R
+            }
+        } else {
+            // Row pointers and a moving weight pointer keep index arithmetic (and Swift's overflow checks on it,
+            // which took as many instructions as the FMAs) out of the loop.
+            var rowStarts = InlineArray<R, UnsafePointer<Float>>(repeating: x)
+            for r in 0..<R { rowStarts[r] = x + r &* columns }
+            for c in 0..<columns {
+                let weight = Element.widenSixteen(UnsafeRawPointer(panelColumn))
+                panelColumn += 16
+                for r in 0..<R { sums[r].addProduct(SIMD16<Float>(repeating: rowStarts[r][c]), weight) }
+            }
         }
         for r in 0..<R { finishPanel(sums[r], y + r * stride, valid, scales, bias) }
+    }
+
+    /// Rows as `panelProduct` reads them with `packedInput`: each tile of rows (as `forEachTile` cuts `rows`) in
+    /// the place its rows had, column after column, so a tile's R values of one column are adjacent.
+    static func packTiles(_ input: UnsafePointer<Float>, rows: Int, columns: Int, into packed: UnsafeMutablePointer<Float>) {
+        forEachTile(rows: rows, atMost: tileRows) { row, count in
+            let source = input + row * columns, destination = packed + row * columns
+            switch count {
+            case 12: packTile(source, columns, destination, InlineArray<12, Int>.self)
+            case 6: packTile(source, columns, destination, InlineArray<6, Int>.self)
+            default:
+                for c in 0..<columns {
+                    for i in 0..<count { destination[c &* count &+ i] = source[i &* columns &+ c] }
+                }
+            }
+        }
+    }
+
+    /// One tile of R rows, written in order (reading the rows side by side: row by row, a wide tile's writes left
+    /// the L1 cache before the next row's came back to the same lines); R known, so each column is R plain moves.
+    @inline(__always)
+    private static func packTile<let R: Int>(_ source: UnsafePointer<Float>, _ columns: Int,
+                                             _ destination: UnsafeMutablePointer<Float>, _ rows: InlineArray<R, Int>.Type) {
+        var rowStarts = InlineArray<R, UnsafePointer<Float>>(repeating: source)
+        for r in 0..<R { rowStarts[r] = source + r &* columns }
+        var out = destination
+        for c in 0..<columns {
+            for r in 0..<R { out[r] = rowStarts[r][c] }
+            out += R
+        }
     }
 
     /// R rows of x times four consecutive whole panels: R x 64 outputs, written to y (row stride `stride`). With

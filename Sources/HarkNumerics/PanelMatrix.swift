@@ -123,13 +123,29 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
         precondition(x.columns == columns, "product: input has \(x.columns) features, the matrix expects \(columns)")
         if let bias { precondition(bias.count == rows, "product: bias has \(bias.count) values, expected \(rows)") }
         var out = [Float]()
+        let schedule = PanelSchedule(inputRows: x.rows, columns: columns, outputs: rows, panelCount: panelCount,
+                                     blockElements: Self.blockFloats, wholeTiles: true, pool: pool)
+        // Packed once for every panel to read, where the kernel reads packed tiles (`Kernels.packTiles`).
+        var packed = [Float]()
+        if Kernels.readsPackedInput(rows: x.rows, columns: columns, Element.self) {
+            packed = [Float](unsafeUninitializedCapacity: x.data.count) { _, count in count = x.data.count }
+            x.data.withUnsafeBufferPointer { px in
+                packed.withUnsafeMutableBufferPointer { pp in
+                    schedule.forEachBlock { firstRow, rowCount in
+                        Kernels.packTiles(px.baseAddress! + firstRow * columns, rows: rowCount, columns: columns,
+                                          into: pp.baseAddress! + firstRow * columns)
+                    }
+                }
+            }
+        }
         x.data.withUnsafeBufferPointer { px in
-            let input = px.baseAddress!
-            out = PanelSchedule(inputRows: x.rows, columns: columns, outputs: rows, panelCount: panelCount,
-                                blockElements: Self.blockFloats, pool: pool).run(then: finish) { firstRow, rowCount, panels, output in
-                bias.withUnsafeBufferPointerIfPresent { pb in
-                    multiply(input + firstRow * columns, rows: rowCount, into: output + firstRow * rows,
-                             outputStride: rows, bias: pb, panels: panels)
+            packed.withUnsafeBufferPointer { pp in
+                let input = px.baseAddress!, packedInput = packed.isEmpty ? nil : pp.baseAddress
+                out = schedule.run(then: finish) { firstRow, rowCount, panels, output in
+                    bias.withUnsafeBufferPointerIfPresent { pb in
+                        multiply(input + firstRow * columns, rows: rowCount, packedInput: packedInput.map { $0 + firstRow * columns },
+                                 into: output + firstRow * rows, outputStride: rows, bias: pb, panels: panels)
+                    }
                 }
             }
         }
@@ -143,12 +159,14 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
 
     /// output[i, o] = bias[o] + sum_c input[i, c] * self[o, c] for i < n and o in the given panels' rows, on the
     /// calling thread; input rows are `columns` long, output rows `outputStride`.
-    func multiply(_ input: UnsafePointer<Float>, rows n: Int, into output: UnsafeMutablePointer<Float>, outputStride: Int,
+    func multiply(_ input: UnsafePointer<Float>, rows n: Int, packedInput: UnsafePointer<Float>? = nil,
+                  into output: UnsafeMutablePointer<Float>, outputStride: Int,
                   bias: UnsafePointer<Float>? = nil, panels range: Range<Int>? = nil) {
         panels.withUnsafeBufferPointer { pw in
             scales.withUnsafeBufferPointerIfPresent { ps in
                 Kernels.panelProduct(pw.baseAddress!, scales: ps, panels: range ?? 0..<panelCount, columns: columns,
-                                     outputs: rows, input, rows: n, bias: bias, output, outputStride: outputStride)
+                                     outputs: rows, input, rows: n, packedInput: packedInput, bias: bias, output,
+                                     outputStride: outputStride)
             }
         }
     }
@@ -230,16 +248,26 @@ struct PanelSchedule {
     /// it came from L3 once per panel; a block of rows comes from L3 once, and the panels (2-16 KB each, 1-4 MB a
     /// matrix) pass it. Even blocks of about `blockElements` inputs, at least one tile of rows; chunks of panels
     /// big enough (about 100k multiply-adds) that waking a thread pays for itself, about four per thread in each
-    /// block so that a thread sharing its core takes fewer.
-    init(inputRows n: Int, columns: Int, outputs: Int, panelCount: Int, blockElements: Int, pool: ThreadPool) {
-        let blocks = max(1, n * columns / blockElements)
-        blockRows = max(Kernels.tileRows, (n + blocks - 1) / blocks)
+    /// block so that a thread sharing its core takes fewer. With `wholeTiles`, blocks are whole tiles of
+    /// `Kernels.tileRows` (but the last): 17-row blocks of 2048-column inputs ran as tiles of 8 and 9 rows.
+    init(inputRows n: Int, columns: Int, outputs: Int, panelCount: Int, blockElements: Int, wholeTiles: Bool = false,
+         pool: ThreadPool) {
+        let blocks = max(1, n * columns / blockElements), tile = Kernels.tileRows
+        let evenRows = max(tile, (n + blocks - 1) / blocks)
+        blockRows = wholeTiles ? (evenRows + tile - 1) / tile * tile : evenRows
         let minimumPanels = max(1, 100_000 / max(1, min(n, blockRows) * columns * 16))
         panelsPerChunk = max(minimumPanels, (panelCount + 4 * pool.threads - 1) / (4 * pool.threads))
         inputRows = n
         self.outputs = outputs
         self.panelCount = panelCount
         self.pool = pool
+    }
+
+    /// body(first row, row count) for each block of rows, spread over the pool.
+    func forEachBlock(_ body: (_ firstRow: Int, _ rowCount: Int) -> Void) {
+        pool.forEach(chunks: (inputRows + blockRows - 1) / blockRows) { block, _ in
+            body(block * blockRows, min(blockRows, inputRows - block * blockRows))
+        }
     }
 
     /// [inputRows, outputs] from `multiply(firstRow, rowCount, panels, output)`, which writes those rows' outputs
