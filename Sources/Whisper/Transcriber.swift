@@ -103,7 +103,8 @@ public struct Transcriber {
                 try progress?(Double(seek) / Double(max(contentFrames, 1)))
                 continue
             }
-            var (windowSegments, advance) = split(best.tokens, seek: seek, timeOffset: timeOffset, windowFrames: windowFrames)
+            var (windowSegments, advance, singleTimestampEnding) = split(best.tokens, seek: seek, timeOffset: timeOffset,
+                                                                         windowFrames: windowFrames)
             if options.withoutTimestamps && seek + windowFrames < contentFrames {
                 advance = min(advance, coveredFrames(memory: memory, prompt: prompt, startIndex: startIndex, textTokens: best.tokens.count))
             }
@@ -113,6 +114,15 @@ public struct Transcriber {
                     timeWords(of: &windowSegments, memory: memory, contentPositions: windowFrames / 2,
                               startSequence: prompt[startIndex...].filter { $0 != specials.noTimestamps },
                               language: language!, offset: timeOffset, lastSpeech: lastSpeech, options: options)
+                }
+                // The next window starts where the last word ends rather than at the last timestamp, as in
+                // openai-whisper and faster-whisper: the words after it are then timed from there, not earlier.
+                // Unless the timestamps reached the end of the audio (a speech chunk's end, mostly): Whisper given
+                // only the few frames after the last word repeats its prompt there.
+                if !singleTimestampEnding, seek + advance < contentFrames,
+                   let lastWordEnd = segmentWords.last(where: { !$0.isEmpty })?.last?.end ?? windowSegments.last?.end,
+                   lastWordEnd > timeOffset {
+                    advance = max(1, Int((lastWordEnd / Self.secondsPerFrame).rounded()) - seek)
                 }
                 if let threshold = options.hallucinationSilenceThreshold {
                     let windowEnd = timeOffset + Double(WhisperLogMel.windowFrames) * Self.secondsPerFrame
@@ -269,7 +279,7 @@ public struct Transcriber {
 
     /// Segments of a window's tokens between timestamp pairs, and how far to seek (in frames).
     private func split(_ tokens: [Int], seek: Int, timeOffset: Double, windowFrames: Int)
-        -> (segments: [(start: Double, end: Double, tokens: [Int])], advance: Int) {
+        -> (segments: [(start: Double, end: Double, tokens: [Int])], advance: Int, singleTimestampEnding: Bool) {
         let tokenizer = model.tokenizer
         let begin = tokenizer.specials.timestampBegin
         let isTimestamp = tokens.map { $0 >= begin }
@@ -280,7 +290,7 @@ public struct Transcriber {
             var duration = Double(windowFrames) * Self.secondsPerFrame
             if let last = tokens.last(where: { $0 >= begin }), last != begin { duration = Double(last - begin) * Self.secondsPerTimestep }
             let text = tokens.filter { $0 < begin }
-            return ([(timeOffset, timeOffset + duration, text)], windowFrames)
+            return ([(timeOffset, timeOffset + duration, text)], windowFrames, singleTimestampEnding)
         }
         var slices = pairs
         if singleTimestampEnding { slices.append(tokens.count) }
@@ -293,7 +303,7 @@ public struct Transcriber {
         }
         // Seek to the last complete timestamp, or past the window when speech ended before it.
         let advance = singleTimestampEnding ? windowFrames : (tokens[last - 1] - begin) * 2
-        return (segments, max(advance, 1))
+        return (segments, max(advance, 1), singleTimestampEnding)
     }
 
     enum HallucinationCheck: Equatable {
