@@ -28,6 +28,11 @@ public enum Vector {
         for i in 0..<count { p[i] *= inverse }
     }
 
+    /// The largest value (-infinity for none): `Sequence.max()` compares one value at a time.
+    public static func maximum(_ x: ArraySlice<Float>) -> Float {
+        x.withUnsafeBufferPointer { p in p.isEmpty ? -.infinity : maximum(p.baseAddress!, count: p.count) }
+    }
+
     /// The largest of `count` values, in four accumulators of eight lanes (one compare-and-blend chain waits on
     /// the previous blend). Sixteen lanes, with blends or with pointwiseMax, compiled to code three times slower.
     public static func maximum(_ p: UnsafePointer<Float>, count: Int) -> Float {

@@ -268,12 +268,12 @@ struct WindowDecoder {
 
     private func topIndices(_ values: [Float], count: Int) -> [Int] {
         var best: [Int] = []
-        for i in values.indices where values[i] > -.infinity {
-            if best.count < count {
-                best.append(i); best.sort { values[$0] > values[$1] }
-            } else if values[i] > values[best[count - 1]] {
-                best[count - 1] = i; best.sort { values[$0] > values[$1] }
-            }
+        // What a value must beat to enter `best`: one comparison for most of the vocabulary.
+        var threshold = -Float.infinity
+        for i in values.indices where values[i] > threshold {
+            if best.count < count { best.append(i) } else { best[count - 1] = i }
+            best.sort { values[$0] > values[$1] }
+            if best.count == count { threshold = values[best[count - 1]] }
         }
         return best
     }
@@ -293,7 +293,7 @@ struct WindowDecoder {
         let logProbs = Vector.logSoftmax(masked)
         // If all timestamps together are likelier than any single text token, sample a timestamp.
         let begin = specials.timestampBegin
-        let bestText = logProbs[0..<begin].max() ?? -.infinity
+        let bestText = Vector.maximum(logProbs[0..<begin])
         guard bestText > -.infinity, logSumExp(logProbs[begin...]) > bestText else { return logProbs }
         for t in 0..<begin { masked[t] = -.infinity }
         return Vector.logSoftmax(masked)
