@@ -120,8 +120,7 @@ public struct Transcriber {
                 // Unless the timestamps reached the end of the audio (a speech chunk's end, mostly): Whisper given
                 // only the few frames after the last word repeats its prompt there.
                 if !singleTimestampEnding, seek + advance < contentFrames,
-                   let lastWordEnd = segmentWords.last(where: { !$0.isEmpty })?.last?.end ?? windowSegments.last?.end,
-                   lastWordEnd > timeOffset {
+                   let lastWordEnd = Self.speechEnd(segmentWords, windowSegments), lastWordEnd > timeOffset {
                     advance = max(1, Int((lastWordEnd / Self.secondsPerFrame).rounded()) - seek)
                 }
                 if let threshold = options.hallucinationSilenceThreshold {
@@ -143,7 +142,7 @@ public struct Transcriber {
                         advance = max(1, Int((resumeAt / Self.secondsPerFrame).rounded()) - seek)
                     }
                 }
-                if let end = segmentWords.last(where: { !$0.isEmpty })?.last?.end ?? windowSegments.last?.end { lastSpeech = end }
+                if let end = Self.speechEnd(segmentWords, windowSegments) { lastSpeech = end }
             }
             let segmentsBefore = segments.count
             for (k, segmentTokens) in windowSegments.enumerated() {
@@ -275,6 +274,12 @@ public struct Transcriber {
         }
         // Nothing passed: keep the likeliest attempt.
         return candidates.max { $0.hypotheses[0].averageLogProbability < $1.hypotheses[0].averageLogProbability }!
+    }
+
+    /// Where a window's speech ends: its last timed word's end, else its last segment's end (faster-whisper's
+    /// get_end).
+    private static func speechEnd(_ segmentWords: [[TimedWord]], _ segments: [(start: Double, end: Double, tokens: [Int])]) -> Double? {
+        segmentWords.last(where: { !$0.isEmpty })?.last?.end ?? segments.last?.end
     }
 
     /// Segments of a window's tokens between timestamp pairs, and how far to seek (in frames).
