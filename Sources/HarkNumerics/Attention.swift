@@ -276,7 +276,8 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
     private func gatherScaledQueries(_ q: UnsafePointer<Float>, rowStride: Int, queries: Int, head: Int, scale: Float,
                                      into out: UnsafeMutablePointer<Float>) {
         for i in 0..<queries {
-            for d in 0..<headDim { out[i * headDim + d] = q[i * rowStride + head * headDim + d] * scale }
+            let source = q + (i &* rowStride &+ head &* headDim), destination = out + i &* headDim
+            for d in 0..<headDim { destination[d] = source[d] * scale }
         }
     }
 }

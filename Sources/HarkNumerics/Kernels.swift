@@ -153,12 +153,18 @@ enum Kernels {
         forEachTile(rows: rows, atMost: tileRows) { row, count in
             let source = input + row * columns, destination = packed + row * columns
             switch count {
-            case 12: packTile(source, columns, destination, InlineArray<12, Int>.self)
+            case 1: packTile(source, columns, destination, InlineArray<1, Int>.self)
+            case 2: packTile(source, columns, destination, InlineArray<2, Int>.self)
+            case 3: packTile(source, columns, destination, InlineArray<3, Int>.self)
+            case 4: packTile(source, columns, destination, InlineArray<4, Int>.self)
+            case 5: packTile(source, columns, destination, InlineArray<5, Int>.self)
             case 6: packTile(source, columns, destination, InlineArray<6, Int>.self)
-            default:
-                for c in 0..<columns {
-                    for i in 0..<count { destination[c &* count &+ i] = source[i &* columns &+ c] }
-                }
+            case 7: packTile(source, columns, destination, InlineArray<7, Int>.self)
+            case 8: packTile(source, columns, destination, InlineArray<8, Int>.self)
+            case 9: packTile(source, columns, destination, InlineArray<9, Int>.self)
+            case 10: packTile(source, columns, destination, InlineArray<10, Int>.self)
+            case 11: packTile(source, columns, destination, InlineArray<11, Int>.self)
+            default: packTile(source, columns, destination, InlineArray<12, Int>.self)
             }
         }
     }
