@@ -161,8 +161,9 @@ public protocol PackedAttention: Sendable {
 /// Keys and values packed once per head so that attending to them is two panel products per head (and block of
 /// queries): the encoder output seen through a decoder layer, which every decoding step reads front to back for
 /// all its queries (beams) instead of strided per query (for Whisper base, 1500 positions x 512 x 2 per layer, so
-/// float16 halves the bytes a step moves after the weights'); and the encoder's own self-attention, whose 1500
-/// queries go in blocks that reuse the packing (two OpenBLAS gemms a block would pack the keys and values again).
+/// float16 halves the bytes a step moves after the weights'); a prompt's queries go in blocks that reuse the
+/// packing (two OpenBLAS gemms a block would pack the keys and values again). (An encoder's self-attention, all
+/// positions over all, is `SequenceAttention`.)
 public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
     public let positions: Int
     public let heads: Int
@@ -211,7 +212,7 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
     }
 
     /// softmax(q_h K_h^T * scale) V_h for every head h; q is [queries, heads * headDim], so is the result.
-    /// Many queries (an encoder's) go in blocks of `queryBlock` rows, whose scores stay in the cache between the two
+    /// Many queries (a prompt's) go in blocks of `queryBlock` rows, whose scores stay in the cache between the two
     /// products; a decoding step's few are one block.
     public func attend(_ q: [Float], queries: Int, scale: Float, pool: ThreadPool) -> [Float] {
         precondition(q.count == queries * heads * headDim)
@@ -220,8 +221,8 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
         }
     }
 
-    /// The same for queries read in place from rows `rowStride` apart (a fused projection's output).
-    public func attend(_ q: UnsafePointer<Float>, rowStride: Int, queries: Int, scale: Float, pool: ThreadPool) -> [Float] {
+    /// The same for queries read in place from rows `rowStride` apart.
+    private func attend(_ q: UnsafePointer<Float>, rowStride: Int, queries: Int, scale: Float, pool: ThreadPool) -> [Float] {
         let width = heads * headDim
         // Written whole below (each head's columns of every query row; the scratch before it is read): no zeros first.
         var out = [Float](unsafeUninitializedCapacity: queries * width) { _, count in count = queries * width }

@@ -13,13 +13,15 @@ enum Kernels {
     /// (six left the two FMA pipes waiting on their 4-cycle latency); or 6 rows x 4 panels (below). Every
     /// output's sum runs over the columns in the same order whatever the tile, so the results are the same bits.
     /// With `packedInput` (the same rows laid out by `packTiles`), one-panel tiles read their rows from there.
+    /// With `inputColumnStride`, input is column-major instead: input[r, c] at input[c * inputColumnStride + r]
+    /// (rows side by side, as in a packed tile, but any number of them); tiles then go up to `columnMajorTileRows`.
     // Specialized here: the matrices' element types are known only where a model builds them, in other modules.
     @_specialize(where Element == Float16)
     @_specialize(where Element == Float)
     static func panelProduct<Element: PanelElement>(_ weights: UnsafePointer<Element>, scales: UnsafePointer<Float>?,
                                                     panels: Range<Int>, columns: Int, outputs: Int,
                                                     _ input: UnsafePointer<Float>, rows: Int, packedInput: UnsafePointer<Float>? = nil,
-                                                    bias: UnsafePointer<Float>?,
+                                                    inputColumnStride: Int? = nil, bias: UnsafePointer<Float>?,
                                                     _ output: UnsafeMutablePointer<Float>, outputStride: Int) {
         var panels = panels
         // Four whole panels side by side for one row (a greedy step, Silero's LSTM: one panel's sum would be a
@@ -27,7 +29,7 @@ enum Kernels {
         // may feed four panels' sums (12 rows x 1 panel take as many loads as multiply-adds): up to 6 rows (read
         // once), or any rows when the four panels stay in the L1 cache for all tiles of them (attention's
         // 64-value heads); wider panels would come from L2 again for every tile of 6 rows.
-        if takesFourPanels(rows: rows, columns: columns, Element.self) {
+        if inputColumnStride == nil && takesFourPanels(rows: rows, columns: columns, Element.self) {
             while panels.count >= 4 && (panels.lowerBound + 4) * 16 <= outputs {
                 let first = panels.lowerBound * 16, w = weights + panels.lowerBound * columns * 16
                 let panelScales = scales.map { $0 + first }, panelBias = bias.map { $0 + first }
@@ -49,13 +51,16 @@ enum Kernels {
             let w = weights + panel * columns * 16
             let firstOutput = panel * 16, valid = min(16, outputs - firstOutput)
             let panelScales = scales.map { $0 + firstOutput }, panelBias = bias.map { $0 + firstOutput }
-            forEachTile(rows: rows, atMost: tileRows) { row, count in
+            forEachTile(rows: rows, atMost: inputColumnStride == nil ? tileRows : columnMajorTileRows) { row, count in
                 let y = output + row * outputStride + firstOutput
-                if let packedInput {
-                    panelTile(rows: count, w, columns, packedInput + row * columns, packed: true, y, outputStride, valid,
+                if let inputColumnStride {
+                    panelTile(rows: count, w, columns, input + row, columnStride: inputColumnStride, y, outputStride, valid,
+                              panelScales, panelBias)
+                } else if let packedInput {
+                    panelTile(rows: count, w, columns, packedInput + row * columns, columnStride: count, y, outputStride, valid,
                               panelScales, panelBias)
                 } else {
-                    panelTile(rows: count, w, columns, input + row * columns, packed: false, y, outputStride, valid,
+                    panelTile(rows: count, w, columns, input + row * columns, columnStride: nil, y, outputStride, valid,
                               panelScales, panelBias)
                 }
             }
@@ -89,35 +94,44 @@ enum Kernels {
     /// Input rows per tile: 12 where the build's vectors are 512 bits wide, else 6 (see `panelProduct`).
     static let tileRows = hark_vector_bits() >= 512 ? 12 : 6
 
-    /// `panelTile` for a tile of `rows` rows (1...12), with R a compile-time count.
+    /// Rows per tile of a column-major input: a whole panel's worth (16 sums, a weight and a broadcast fill 18 of
+    /// the 32 registers) where vectors are 512 bits wide, so that a column's values are one cache line.
+    static let columnMajorTileRows = tileRows == 12 ? 16 : tileRows
+
+    /// `panelTile` for a tile of `rows` rows (1...16), with R a compile-time count.
     @inline(__always)
     private static func panelTile<Element: PanelElement>(rows: Int, _ w: UnsafePointer<Element>, _ columns: Int,
-                                                         _ x: UnsafePointer<Float>, packed: Bool,
+                                                         _ x: UnsafePointer<Float>, columnStride: Int?,
                                                          _ y: UnsafeMutablePointer<Float>, _ stride: Int, _ valid: Int,
                                                          _ scales: UnsafePointer<Float>?, _ bias: UnsafePointer<Float>?) {
         switch rows {
-        case 1: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<1, Int>.self)
-        case 2: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<2, Int>.self)
-        case 3: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<3, Int>.self)
-        case 4: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<4, Int>.self)
-        case 5: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<5, Int>.self)
-        case 6: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<6, Int>.self)
-        case 7: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<7, Int>.self)
-        case 8: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<8, Int>.self)
-        case 9: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<9, Int>.self)
-        case 10: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<10, Int>.self)
-        case 11: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<11, Int>.self)
-        default: panelTile(w, columns, x, packed, y, stride, valid, scales, bias, InlineArray<12, Int>.self)
+        case 1: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<1, Int>.self)
+        case 2: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<2, Int>.self)
+        case 3: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<3, Int>.self)
+        case 4: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<4, Int>.self)
+        case 5: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<5, Int>.self)
+        case 6: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<6, Int>.self)
+        case 7: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<7, Int>.self)
+        case 8: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<8, Int>.self)
+        case 9: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<9, Int>.self)
+        case 10: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<10, Int>.self)
+        case 11: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<11, Int>.self)
+        case 12: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<12, Int>.self)
+        case 13: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<13, Int>.self)
+        case 14: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<14, Int>.self)
+        case 15: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<15, Int>.self)
+        default: panelTile(w, columns, x, columnStride, y, stride, valid, scales, bias, InlineArray<16, Int>.self)
         }
     }
 
     /// R rows of x times one 16-row panel: R x 16 outputs, written to y (row stride `stride`), the first `valid` of
     /// each row. R is a compile-time count so the accumulators live in registers (`rows` only carries it). The
-    /// rows are in place (`columns` apart) or, `packed`, a tile from `packTiles`: a column's R inputs in one run,
-    /// reached from one moving pointer, where rows in place take an address computation beside each FMA.
+    /// rows are in place (`columns` apart) or, with a `columnStride`, side by side (a tile from `packTiles`, or a
+    /// column-major input): a column's R inputs in one run, reached from one moving pointer, where rows in place
+    /// take an address computation beside each FMA.
     @inline(__always)
     private static func panelTile<Element: PanelElement, let R: Int>(_ w: UnsafePointer<Element>, _ columns: Int,
-                                                                     _ x: UnsafePointer<Float>, _ packed: Bool,
+                                                                     _ x: UnsafePointer<Float>, _ columnStride: Int?,
                                                                      _ y: UnsafeMutablePointer<Float>, _ stride: Int,
                                                                      _ valid: Int, _ scales: UnsafePointer<Float>?,
                                                                      _ bias: UnsafePointer<Float>?,
@@ -125,13 +139,13 @@ enum Kernels {
         // One 16-wide accumulator per row: one zmm register with AVX-512, two ymm with AVX2.
         var sums = InlineArray<R, SIMD16<Float>>(repeating: .zero)
         var panelColumn = w
-        if packed {
+        if let columnStride {
             var inputColumn = x
             for _ in 0..<columns {
                 let weight = Element.widenSixteen(UnsafeRawPointer(panelColumn))
                 for r in 0..<R { sums[r].addProduct(SIMD16<Float>(repeating: inputColumn[r]), weight) }
                 panelColumn += 16
-                inputColumn += R
+                inputColumn += columnStride
             }
         } else {
             // Row pointers and a moving weight pointer keep index arithmetic (and Swift's overflow checks on it,

@@ -158,15 +158,16 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
     static var blockFloats: Int { 32_768 }
 
     /// output[i, o] = bias[o] + sum_c input[i, c] * self[o, c] for i < n and o in the given panels' rows, on the
-    /// calling thread; input rows are `columns` long, output rows `outputStride`.
+    /// calling thread; input rows are `columns` long, output rows `outputStride` (for the input's other layouts,
+    /// `packedInput` and `inputColumnStride`, see `Kernels.panelProduct`).
     func multiply(_ input: UnsafePointer<Float>, rows n: Int, packedInput: UnsafePointer<Float>? = nil,
-                  into output: UnsafeMutablePointer<Float>, outputStride: Int,
+                  inputColumnStride: Int? = nil, into output: UnsafeMutablePointer<Float>, outputStride: Int,
                   bias: UnsafePointer<Float>? = nil, panels range: Range<Int>? = nil) {
         panels.withUnsafeBufferPointer { pw in
             scales.withUnsafeBufferPointerIfPresent { ps in
                 Kernels.panelProduct(pw.baseAddress!, scales: ps, panels: range ?? 0..<panelCount, columns: columns,
-                                     outputs: rows, input, rows: n, packedInput: packedInput, bias: bias, output,
-                                     outputStride: outputStride)
+                                     outputs: rows, input, rows: n, packedInput: packedInput,
+                                     inputColumnStride: inputColumnStride, bias: bias, output, outputStride: outputStride)
             }
         }
     }

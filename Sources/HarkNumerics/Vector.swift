@@ -28,6 +28,44 @@ public enum Vector {
         for i in 0..<count { p[i] *= inverse }
     }
 
+    /// Softmax down each of the 64 columns of a row-major [rows, 64] block, in place but for the last step: the
+    /// exponentials (less their column's maximum) stay, and factors[c] = 1 / column c's sum of them (the caller
+    /// normalizes what it computes from them). A vector lane per column: no sums across a vector.
+    static func columnSoftmax(_ p: UnsafeMutablePointer<Float>, rows: Int, factors: UnsafeMutablePointer<Float>) {
+        @inline(__always) func lanes(_ row: Int, _ k: Int) -> UnsafeMutableRawPointer {
+            UnsafeMutableRawPointer(p + (row &* 64 &+ k &* 16))
+        }
+        // Four registers of maxima and of sums (an array of them went through the stack).
+        var max0 = SIMD16<Float>(repeating: -.infinity), max1 = max0, max2 = max0, max3 = max0
+        for row in 0..<rows {
+            let v0 = lanes(row, 0).loadUnaligned(as: SIMD16<Float>.self), v1 = lanes(row, 1).loadUnaligned(as: SIMD16<Float>.self)
+            let v2 = lanes(row, 2).loadUnaligned(as: SIMD16<Float>.self), v3 = lanes(row, 3).loadUnaligned(as: SIMD16<Float>.self)
+            max0.replace(with: v0, where: v0 .> max0)
+            max1.replace(with: v1, where: v1 .> max1)
+            max2.replace(with: v2, where: v2 .> max2)
+            max3.replace(with: v3, where: v3 .> max3)
+        }
+        var sum0 = SIMD16<Float>(repeating: 0), sum1 = sum0, sum2 = sum0, sum3 = sum0
+        for row in 0..<rows {
+            let e0 = exponential(lanes(row, 0).loadUnaligned(as: SIMD16<Float>.self) - max0)
+            let e1 = exponential(lanes(row, 1).loadUnaligned(as: SIMD16<Float>.self) - max1)
+            let e2 = exponential(lanes(row, 2).loadUnaligned(as: SIMD16<Float>.self) - max2)
+            let e3 = exponential(lanes(row, 3).loadUnaligned(as: SIMD16<Float>.self) - max3)
+            lanes(row, 0).storeBytes(of: e0, as: SIMD16<Float>.self)
+            lanes(row, 1).storeBytes(of: e1, as: SIMD16<Float>.self)
+            lanes(row, 2).storeBytes(of: e2, as: SIMD16<Float>.self)
+            lanes(row, 3).storeBytes(of: e3, as: SIMD16<Float>.self)
+            sum0 += e0
+            sum1 += e1
+            sum2 += e2
+            sum3 += e3
+        }
+        let one = SIMD16<Float>(repeating: 1)
+        for (k, sum) in [sum0, sum1, sum2, sum3].enumerated() {
+            UnsafeMutableRawPointer(factors + 16 * k).storeBytes(of: one / sum, as: SIMD16<Float>.self)
+        }
+    }
+
     /// The largest value (-infinity for none): `Sequence.max()` compares one value at a time.
     public static func maximum(_ x: ArraySlice<Float>) -> Float {
         x.withUnsafeBufferPointer { p in p.isEmpty ? -.infinity : maximum(p.baseAddress!, count: p.count) }

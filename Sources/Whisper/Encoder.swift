@@ -8,14 +8,12 @@ struct Encoder {
         let pool: ThreadPool
 
         func callAsFunction(_ x: Tensor) -> Tensor {
-            // Queries, keys and values read in place from the fused projection's rows; each head's keys and values
-            // packed once for all blocks of queries (PackedKeysValues).
+            // Queries, keys and values read in place from the fused projection's rows.
             let qkv = attention.qkv(attention.norm(x))
             let width = x.columns, headDim = width / attention.heads
             let mixed = qkv.data.withUnsafeBufferPointer { rows in
-                PackedKeysValues<Float>(keys: rows.baseAddress! + width, values: rows.baseAddress! + 2 * width, rowStride: 3 * width,
-                                        positions: x.rows, heads: attention.heads, headDim: headDim, pool: pool)
-                    .attend(rows.baseAddress!, rowStride: 3 * width, queries: x.rows, scale: 1 / Float(headDim).squareRoot(), pool: pool)
+                SequenceAttention.attend(rows.baseAddress!, rowStride: 3 * width, positions: x.rows, heads: attention.heads,
+                                         headDim: headDim, scale: 1 / Float(headDim).squareRoot(), pool: pool)
             }
             // The residual added to the new output in place (addition commutes exactly): x + out would copy x first.
             var h = attention.out(Tensor(shape: x.shape, data: mixed))

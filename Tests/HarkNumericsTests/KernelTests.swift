@@ -70,6 +70,23 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// Rows read column-major (side by side, `inputColumnStride`, in tiles of up to 16) give each row the bits
+    /// it gets in place, with whole and partial panels.
+    func testColumnMajorInputGivesEveryRowTheSameBits() {
+        for columns in [53, 300] {
+            let weight = PanelMatrix<Float>(Tensor(shape: [37, columns], data: values(37 * columns, seed: 6)))
+            for rows in [1, 5, 16, 17, 40] {
+                let x = values(rows * columns, seed: UInt64(200 + rows)), stride = rows + 3
+                var columnMajor = [Float](repeating: .nan, count: columns * stride)
+                for r in 0..<rows { for c in 0..<columns { columnMajor[c * stride + r] = x[r * columns + c] } }
+                var inPlace = [Float](repeating: 0, count: rows * 37), read = inPlace
+                weight.multiply(x, rows: rows, into: &inPlace, outputStride: 37)
+                weight.multiply(columnMajor, rows: rows, inputColumnStride: stride, into: &read, outputStride: 37)
+                XCTAssertEqual(read, inPlace, "\(rows) rows of \(columns)")
+            }
+        }
+    }
+
     /// An activation passed to the product rewrites exactly the values it would rewrite afterwards, over two row
     /// blocks and a partial last panel.
     func testProductThenActivationEqualsTheActivationAfterwards() {
@@ -237,6 +254,30 @@ final class KernelTests: XCTestCase {
                     let worst = zip(got, expected).map { abs(Double($0) - $1) }.max()!
                     XCTAssertLessThan(worst, 2e-6, "queries \(queries), threads \(threads)")
                 }
+            }
+        }
+    }
+
+    /// Whole-sequence attention from fused projection rows (with columns to skip), over one block of queries, a
+    /// whole one and a partial second, against the reference on the same queries, keys and values.
+    func testSequenceAttentionMatchesDoublePrecisionReference() {
+        let heads = 3, headDim = 32, width = heads * headDim, rowStride = 3 * width + 7
+        for positions in [5, SequenceAttention.blockQueries, 2 * SequenceAttention.blockQueries + 22] {
+            let qkv = values(positions * rowStride, seed: UInt64(30 + positions))
+            func columns(_ first: Int) -> [Float] {
+                (0..<positions).flatMap { p in qkv[(p * rowStride + first)..<(p * rowStride + first + width)] }
+            }
+            let expected = attentionReference(q: columns(0), k: columns(width), v: columns(2 * width), queries: positions,
+                                              keys: positions, queryHeads: heads, keyValueHeads: heads, headDim: headDim,
+                                              scale: 0.3, causalOffset: nil, window: nil)
+            for threads in [1, 2] {
+                let got = qkv.withUnsafeBufferPointer {
+                    SequenceAttention.attend($0.baseAddress!, rowStride: rowStride, positions: positions, heads: heads,
+                                             headDim: headDim, scale: 0.3, pool: ThreadPool(threads: threads))
+                }
+                XCTAssertEqual(got.count, expected.count)
+                let worst = zip(got, expected).map { abs(Double($0) - $1) }.max()!
+                XCTAssertLessThan(worst, 2e-6, "positions \(positions), threads \(threads)")
             }
         }
     }
