@@ -68,9 +68,7 @@ struct LayerNorm {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        var out = x
-        Vector.layerNormRows(&out.data, width: x.columns, gamma: gamma, beta: beta, pool: pool)
-        return out
+        Tensor(shape: x.shape, data: Vector.layerNormRows(x.data, width: x.columns, gamma: gamma, beta: beta, pool: pool))
     }
 }
 

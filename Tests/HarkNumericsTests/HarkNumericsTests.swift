@@ -39,11 +39,15 @@ final class HarkNumericsTests: XCTestCase {
     }
 
     func testLayerNormMatchesNumPy() {
-        var x: [Float] = [1, 2, 3, 4]
-        Vector.layerNormRows(&x, width: 4, gamma: [1, 1, 2, 2], beta: [0, 0, 0, 1])
+        let x = Vector.layerNormRows([1, 2, 3, 4], width: 4, gamma: [1, 1, 2, 2], beta: [0, 0, 0, 1])
         // numpy: (x - 2.5) / sqrt(1.25 + 1e-5) * gamma + beta
         let expected: [Float] = [-1.3416355, -0.4472118, 0.8944236, 3.6832708]
         for (a, b) in zip(x, expected) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // Rows spread over threads: the same bits as one after the other.
+        let rows = (0..<(300 * 37)).map { (i: Int) -> Float in Float((i * 7919) % 1000) / 100 - 5 }
+        let gamma = (0..<37).map { 1 + Float($0) / 37 }, beta = (0..<37).map { Float($0) / 10 }
+        XCTAssertEqual(Vector.layerNormRows(rows, width: 37, gamma: gamma, beta: beta, pool: ThreadPool(threads: 3)),
+                       Vector.layerNormRows(rows, width: 37, gamma: gamma, beta: beta))
     }
 
     func testGeluMatchesTorch() {
