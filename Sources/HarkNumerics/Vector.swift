@@ -60,10 +60,11 @@ public enum Vector {
             sum2 += e2
             sum3 += e3
         }
-        let one = SIMD16<Float>(repeating: 1)
-        for (k, sum) in [sum0, sum1, sum2, sum3].enumerated() {
-            UnsafeMutableRawPointer(factors + 16 * k).storeBytes(of: one / sum, as: SIMD16<Float>.self)
-        }
+        let one = SIMD16<Float>(repeating: 1), out = UnsafeMutableRawPointer(factors)
+        out.storeBytes(of: one / sum0, as: SIMD16<Float>.self)
+        out.storeBytes(of: one / sum1, toByteOffset: 64, as: SIMD16<Float>.self)
+        out.storeBytes(of: one / sum2, toByteOffset: 128, as: SIMD16<Float>.self)
+        out.storeBytes(of: one / sum3, toByteOffset: 192, as: SIMD16<Float>.self)
     }
 
     /// The largest value (-infinity for none): `Sequence.max()` compares one value at a time.
