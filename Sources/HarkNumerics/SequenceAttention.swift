@@ -9,18 +9,18 @@
 /// - the weighted sum of the values reads each query panel's scores as a tile of 16 rows side by side. With the
 ///   scores row-major, that product read 12 rows 6 KB apart, a third slower, and packing them first cost as
 ///   much as it saved;
-/// - each query's softmax factor multiplies its 64 outputs rather than its 1500 weights.
+/// - each query's softmax factor multiplies its head's outputs (64 in Whisper) rather than its 1500 weights.
 public enum SequenceAttention {
     /// Queries per block: four panels of 16, the four-panel tile's width (`Kernels.panelProduct`).
     static let blockQueries = 64
 
     /// qkv is [positions, rowStride]: queries in columns 0..<width, keys in width..<2 width, values in
     /// 2 width..<3 width (width = heads * headDim), head h in columns h * headDim..<(h + 1) * headDim of each. The
-    /// result is [positions, width]. headDim must be a multiple of 16.
+    /// result is [positions, width].
     public static func attend(_ qkv: UnsafePointer<Float>, rowStride: Int, positions: Int, heads: Int, headDim: Int,
                               scale: Float, pool: ThreadPool) -> [Float] {
         let width = heads * headDim
-        precondition(headDim % 16 == 0 && rowStride >= 3 * width)
+        precondition(rowStride >= 3 * width)
         // Per head, its keys as rows [positions, headDim] and its values transposed into panels.
         var keys = [Float](unsafeUninitializedCapacity: heads * positions * headDim) { _, count in count = heads * positions * headDim }
         var values = [PanelMatrix<Float>?](repeating: nil, count: heads)

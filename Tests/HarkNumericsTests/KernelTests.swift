@@ -259,10 +259,12 @@ final class KernelTests: XCTestCase {
     }
 
     /// Whole-sequence attention from fused projection rows (with columns to skip), over one block of queries, a
-    /// whole one and a partial second, against the reference on the same queries, keys and values.
+    /// whole one and a partial second, against the reference on the same queries, keys and values; heads of whole
+    /// panels (Whisper's 64 values) and of partial ones (the fuzz tests' tiny models).
     func testSequenceAttentionMatchesDoublePrecisionReference() {
-        let heads = 3, headDim = 32, width = heads * headDim, rowStride = 3 * width + 7
-        for positions in [5, SequenceAttention.blockQueries, 2 * SequenceAttention.blockQueries + 22] {
+        for (positions, headDim) in [(5, 32), (SequenceAttention.blockQueries, 32), (2 * SequenceAttention.blockQueries + 22, 32),
+                                     (2 * SequenceAttention.blockQueries + 22, 20), (7, 4)] {
+            let heads = 3, width = heads * headDim, rowStride = 3 * width + 7
             let qkv = values(positions * rowStride, seed: UInt64(30 + positions))
             func columns(_ first: Int) -> [Float] {
                 (0..<positions).flatMap { p in qkv[(p * rowStride + first)..<(p * rowStride + first + width)] }
@@ -277,7 +279,7 @@ final class KernelTests: XCTestCase {
                 }
                 XCTAssertEqual(got.count, expected.count)
                 let worst = zip(got, expected).map { abs(Double($0) - $1) }.max()!
-                XCTAssertLessThan(worst, 2e-6, "positions \(positions), threads \(threads)")
+                XCTAssertLessThan(worst, 2e-6, "positions \(positions), head of \(headDim), threads \(threads)")
             }
         }
     }
