@@ -215,15 +215,8 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
     /// Many queries (a prompt's) go in blocks of `queryBlock` rows, whose scores stay in the cache between the two
     /// products; a decoding step's few are one block.
     public func attend(_ q: [Float], queries: Int, scale: Float, pool: ThreadPool) -> [Float] {
-        precondition(q.count == queries * heads * headDim)
-        return q.withUnsafeBufferPointer {
-            attend($0.baseAddress!, rowStride: heads * headDim, queries: queries, scale: scale, pool: pool)
-        }
-    }
-
-    /// The same for queries read in place from rows `rowStride` apart.
-    private func attend(_ q: UnsafePointer<Float>, rowStride: Int, queries: Int, scale: Float, pool: ThreadPool) -> [Float] {
         let width = heads * headDim
+        precondition(q.count == queries * width)
         // Written whole below (each head's columns of every query row; the scratch before it is read): no zeros first.
         var out = [Float](unsafeUninitializedCapacity: queries * width) { _, count in count = queries * width }
         let blockRows = max(1, min(queries, Self.queryBlock))
@@ -231,6 +224,7 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
         let scratch = blockRows * (headDim + positions)
         var buffers = [Float](unsafeUninitializedCapacity: pool.threads * scratch) { _, count in count = pool.threads * scratch }
         let minimumPieces = max(1, 200_000 / max(1, blockRows * positions * headDim))
+        q.withUnsafeBufferPointer { pq in
         out.withUnsafeMutableBufferPointer { po in
             buffers.withUnsafeMutableBufferPointer { pb in
                 pool.forEach(splitting: heads * blocks, minimum: minimumPieces) { pieces, worker in
@@ -238,8 +232,7 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
                     for piece in pieces {
                         let h = piece / blocks, firstRow = (piece % blocks) * blockRows
                         let rows = min(blockRows, queries - firstRow)
-                        gatherScaledQueries(q + firstRow * rowStride, rowStride: rowStride, queries: rows, head: h,
-                                            scale: scale, into: query)
+                        gatherScaledQueries(pq.baseAddress! + firstRow * width, queries: rows, head: h, scale: scale, into: query)
                         keys[h].multiply(query, rows: rows, into: scores, outputStride: positions)
                         for i in 0..<rows { Vector.softmax(scores + i * positions, count: positions) }
                         valuesTransposed[h].multiply(scores, rows: rows, into: po.baseAddress! + firstRow * width + h * headDim,
@@ -247,6 +240,7 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
                     }
                 }
             }
+        }
         }
         return out
     }
@@ -264,7 +258,7 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
         q.withUnsafeBufferPointer { pq in
             query.withUnsafeMutableBufferPointer { gathered in
                 scores.withUnsafeMutableBufferPointer { ps in
-                    gatherScaledQueries(pq.baseAddress!, rowStride: heads * headDim, queries: queries, head: head, scale: scale,
+                    gatherScaledQueries(pq.baseAddress!, queries: queries, head: head, scale: scale,
                                         into: gathered.baseAddress!)
                     keys[head].multiply(gathered.baseAddress!, rows: queries, into: ps.baseAddress!, outputStride: positions)
                 }
@@ -273,11 +267,12 @@ public struct PackedKeysValues<Element: PanelElement>: PackedAttention {
         return scores
     }
 
-    /// Head h's columns of every query row (rows `rowStride` apart), times scale, as contiguous rows of headDim.
-    private func gatherScaledQueries(_ q: UnsafePointer<Float>, rowStride: Int, queries: Int, head: Int, scale: Float,
+    /// Head h's columns of every query row ([queries, heads * headDim]), times scale, as contiguous rows of headDim.
+    private func gatherScaledQueries(_ q: UnsafePointer<Float>, queries: Int, head: Int, scale: Float,
                                      into out: UnsafeMutablePointer<Float>) {
+        let width = heads * headDim
         for i in 0..<queries {
-            let source = q + (i &* rowStride &+ head &* headDim), destination = out + i &* headDim
+            let source = q + (i &* width &+ head &* headDim), destination = out + i &* headDim
             for d in 0..<headDim { destination[d] = source[d] * scale }
         }
     }

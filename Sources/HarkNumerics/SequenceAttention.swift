@@ -11,8 +11,9 @@
 ///   much as it saved;
 /// - each query's softmax factor multiplies its head's outputs (64 in Whisper) rather than its 1500 weights.
 public enum SequenceAttention {
-    /// Queries per block: four panels of 16, the four-panel tile's width (`Kernels.panelProduct`).
-    static let blockQueries = 64
+    /// Queries per block: four panels of 16, the four-panel tile's width (`Kernels.panelProduct`), and a row of
+    /// scores as `Vector.columnSoftmax` takes it.
+    static let blockQueries = Vector.columnSoftmaxColumns
 
     /// qkv is [positions, rowStride]: queries in columns 0..<width, keys in width..<2 width, values in
     /// 2 width..<3 width (width = heads * headDim), head h in columns h * headDim..<(h + 1) * headDim of each. The

@@ -28,12 +28,15 @@ public enum Vector {
         for i in 0..<count { p[i] *= inverse }
     }
 
-    /// Softmax down each of the 64 columns of a row-major [rows, 64] block, in place but for the last step: the
-    /// exponentials (less their column's maximum) stay, and factors[c] = 1 / column c's sum of them (the caller
+    /// The columns `columnSoftmax` takes: four vectors of sixteen.
+    static let columnSoftmaxColumns = 64
+
+    /// Softmax down each column of a row-major [rows, columnSoftmaxColumns] block, in place but for the last step:
+    /// the exponentials (less their column's maximum) stay, and factors[c] = 1 / column c's sum of them (the caller
     /// normalizes what it computes from them). A vector lane per column: no sums across a vector.
     static func columnSoftmax(_ p: UnsafeMutablePointer<Float>, rows: Int, factors: UnsafeMutablePointer<Float>) {
         @inline(__always) func lanes(_ row: Int, _ k: Int) -> UnsafeMutableRawPointer {
-            UnsafeMutableRawPointer(p + (row &* 64 &+ k &* 16))
+            UnsafeMutableRawPointer(p + (row &* columnSoftmaxColumns &+ k &* 16))
         }
         // Four registers of maxima and of sums (an array of them went through the stack).
         var max0 = SIMD16<Float>(repeating: -.infinity), max1 = max0, max2 = max0, max3 = max0
