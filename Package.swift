@@ -43,6 +43,7 @@ let package = Package(
         .systemLibrary(name: "CFFTW3", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc"),  // glibc's own, no package to install
 
         // Pipeline stages; each depends on exactly what it imports.
         // The 8-bit products in C with intrinsics (see its header for why not Swift); HarkNumerics calls them.
@@ -76,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "HarkCLI",
             dependencies: [
-                "HarkNumerics", "Audio", "Features", "VAD", "Whisper", "LLM", "SLU", "Bench", "Streaming", "Server",
+                "HarkNumerics", "Audio", "Features", "VAD", "Whisper", "LLM", "SLU", "Bench", "Streaming", "Server", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
