@@ -4,44 +4,73 @@
 import CInt8Kernels
 
 enum Kernels {
+    /// Where a product's input rows are and how they are laid out: input[r, c] for r < rows, c < columns.
+    enum PanelInput {
+        /// Row after row, `columns` apart.
+        case rows(UnsafePointer<Float>)
+        /// As `packTiles` lays them out: tiles of `packedTileRows` rows in the place their rows had, each tile
+        /// column after column (a column's values adjacent).
+        case packedTiles(UnsafePointer<Float>)
+        /// Column after column: input[r, c] at pointer[c * stride + r] (rows side by side, any number of them).
+        case columnMajor(UnsafePointer<Float>, stride: Int)
+
+        /// The tile of `count` rows from `row`: where its first value is, and the distance from one column's
+        /// values to the next (nil: rows in place, `columns` apart).
+        @inline(__always)
+        func tile(row: Int, count: Int, columns: Int) -> (start: UnsafePointer<Float>, columnStride: Int?) {
+            switch self {
+            case let .rows(x): return (x + row * columns, nil)
+            case let .packedTiles(x): return (x + row * columns, count)
+            case let .columnMajor(x, stride): return (x + row, stride)
+            }
+        }
+
+        var isRowsInPlace: Bool {
+            if case .rows = self { return true }
+            return false
+        }
+
+        /// Rows per tile of one panel: 12 (AVX-512) or 6 in place, 6 packed, up to 16 column-major.
+        var oneRowPanelTileRows: Int {
+            switch self {
+            case .rows: return tileRows
+            case .packedTiles: return packedTileRows
+            case .columnMajor: return columnMajorTileRows
+            }
+        }
+    }
+
     /// output[r, o] = bias[o] + scale[o] * sum_c input[r, c] * W[o, c] for the panels in `panels` (16 outputs each,
-    /// the layout of `PanelMatrix`), every row r < rows; input is [rows, columns], output rows are `outputStride`
-    /// apart; without scales, scale[o] = 1.
-    /// Rows go `tileRows` at a time (as evenly as possible). With AVX2, 6 rows x 16 outputs are 12 eight-lane
-    /// accumulators, which with the two weight vectors and one broadcast fill the 16 registers, so each loaded
-    /// weight feeds 12 FMAs. With AVX-512 a row is one register of the 32, and 12 rows keep as many sums in flight
-    /// (six left the two FMA pipes waiting on their 4-cycle latency); or 6 rows x 4 panels (below). Every
-    /// output's sum runs over the columns in the same order whatever the tile, so the results are the same bits.
-    /// With `packedInput` (the same rows laid out by `packTiles`), one-panel tiles read their rows from there.
-    /// With `inputColumnStride`, input is column-major instead: input[r, c] at input[c * inputColumnStride + r]
-    /// (rows side by side, as in a packed tile, but any number of them); tiles then go up to `columnMajorTileRows`.
+    /// the layout of `PanelMatrix`), every row r < rows; output rows are `outputStride` apart; without scales,
+    /// scale[o] = 1.
+    /// With AVX2, a tile of 6 rows x 16 outputs is 12 eight-lane accumulators, which with the two weight vectors
+    /// and one broadcast fill the 16 registers, so each loaded weight feeds 12 FMAs. With AVX-512 a row's 16
+    /// outputs are one register of the 32: 12 rows x 1 panel keep enough sums in flight for the two FMA pipes, but
+    /// take a broadcast load per FMA; 6 rows x 4 panels (below) take 10 loads for 24 FMAs, which made the encoder's
+    /// products 12-20% faster. Every output's sum runs over the columns in the same order whatever the tile, so
+    /// the results are the same bits.
     // Specialized here: the matrices' element types are known only where a model builds them, in other modules.
     @_specialize(where Element == Float16)
     @_specialize(where Element == Float)
     static func panelProduct<Element: PanelElement>(_ weights: UnsafePointer<Element>, scales: UnsafePointer<Float>?,
                                                     panels: Range<Int>, columns: Int, outputs: Int,
-                                                    _ input: UnsafePointer<Float>, rows: Int, packedInput: UnsafePointer<Float>? = nil,
-                                                    inputColumnStride: Int? = nil, bias: UnsafePointer<Float>?,
+                                                    _ input: PanelInput, rows: Int, bias: UnsafePointer<Float>?,
                                                     _ output: UnsafeMutablePointer<Float>, outputStride: Int) {
         var panels = panels
-        // Four whole panels side by side for one row (a greedy step, Silero's LSTM: one panel's sum would be a
-        // single chain of dependent FMAs) and, where vectors are 512 bits wide, where each broadcast input value
-        // may feed four panels' sums (12 rows x 1 panel take as many loads as multiply-adds): up to 6 rows (read
-        // once), or any rows when the four panels stay in the L1 cache for all tiles of them (attention's
-        // 64-value heads); wider panels would come from L2 again for every tile of 6 rows.
-        if inputColumnStride == nil && takesFourPanels(rows: rows, columns: columns, Element.self) {
+        if takesFourPanels(rowsInPlace: input.isRowsInPlace, rows: rows, columns: columns, Element.self) {
             while panels.count >= 4 && (panels.lowerBound + 4) * 16 <= outputs {
                 let first = panels.lowerBound * 16, w = weights + panels.lowerBound * columns * 16
                 let panelScales = scales.map { $0 + first }, panelBias = bias.map { $0 + first }
                 forEachTile(rows: rows, atMost: 6) { row, count in
-                    let x = input + row * columns, y = output + row * outputStride + first
+                    let (x, stride) = input.tile(row: row, count: count, columns: columns)
+                    let y = output + row * outputStride + first
                     switch count {
-                    case 1: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<1, Int>.self)
-                    case 2: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<2, Int>.self)
-                    case 3: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<3, Int>.self)
-                    case 4: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<4, Int>.self)
-                    case 5: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<5, Int>.self)
-                    default: fourPanelTile(w, columns, x, y, outputStride, panelScales, panelBias, InlineArray<6, Int>.self)
+                    case 1: fourPanelTile(w, columns, x, stride, y, outputStride, panelScales, panelBias, InlineArray<1, Int>.self)
+                    case 2: fourPanelTile(w, columns, x, stride, y, outputStride, panelScales, panelBias, InlineArray<2, Int>.self)
+                    case 3: fourPanelTile(w, columns, x, stride, y, outputStride, panelScales, panelBias, InlineArray<3, Int>.self)
+                    case 4: fourPanelTile(w, columns, x, stride, y, outputStride, panelScales, panelBias, InlineArray<4, Int>.self)
+                    case 5: fourPanelTile(w, columns, x, stride, y, outputStride, panelScales, panelBias, InlineArray<5, Int>.self)
+                    default: fourPanelTile(w, columns, x, stride, y, outputStride, panelScales, panelBias, InlineArray<6, Int>.self)
                     }
                 }
                 panels = (panels.lowerBound + 4)..<panels.upperBound
@@ -51,31 +80,28 @@ enum Kernels {
             let w = weights + panel * columns * 16
             let firstOutput = panel * 16, valid = min(16, outputs - firstOutput)
             let panelScales = scales.map { $0 + firstOutput }, panelBias = bias.map { $0 + firstOutput }
-            forEachTile(rows: rows, atMost: inputColumnStride == nil ? tileRows : columnMajorTileRows) { row, count in
-                let y = output + row * outputStride + firstOutput
-                if let inputColumnStride {
-                    panelTile(rows: count, w, columns, input + row, columnStride: inputColumnStride, y, outputStride, valid,
-                              panelScales, panelBias)
-                } else if let packedInput {
-                    panelTile(rows: count, w, columns, packedInput + row * columns, columnStride: count, y, outputStride, valid,
-                              panelScales, panelBias)
-                } else {
-                    panelTile(rows: count, w, columns, input + row * columns, columnStride: nil, y, outputStride, valid,
-                              panelScales, panelBias)
-                }
+            forEachTile(rows: rows, atMost: input.oneRowPanelTileRows) { row, count in
+                let (x, stride) = input.tile(row: row, count: count, columns: columns)
+                panelTile(rows: count, w, columns, x, columnStride: stride, output + row * outputStride + firstOutput,
+                          outputStride, valid, panelScales, panelBias)
             }
         }
     }
 
-    /// Whether `panelProduct` runs these rows four panels at a time (see there).
-    private static func takesFourPanels<Element>(rows: Int, columns: Int, _: Element.Type) -> Bool {
-        rows == 1 || (tileRows == 12 && (rows <= 6 || 64 * columns * MemoryLayout<Element>.size <= 16_384))
+    /// Whether `panelProduct` runs these rows four panels at a time. Where vectors are 512 bits wide: rows side by
+    /// side (packed or column-major); rows in place up to 6 (read once), or any number of them when the four
+    /// panels stay in the L1 cache for all their tiles (attention's 64-value heads), since in place each of the
+    /// tile's rows needs an address of its own. Everywhere for a single row (a greedy step, Silero's LSTM: one
+    /// panel's sum would be one chain of dependent FMAs).
+    private static func takesFourPanels<Element>(rowsInPlace: Bool, rows: Int, columns: Int, _: Element.Type) -> Bool {
+        guard rowsInPlace else { return tileRows == 12 }
+        return rows == 1 || (tileRows == 12 && (rows <= 6 || 64 * columns * MemoryLayout<Element>.size <= 16_384))
     }
 
-    /// Whether `panelProduct` would read these rows from `packedInput`, given it: more than one tile of them,
-    /// one panel at a time (the four-panel path reads rows in place).
+    /// Whether `panelProduct` should be given these rows packed (`packTiles`): more than one tile of them, and
+    /// not the few-columns case that reads them in place four panels at a time.
     static func readsPackedInput<Element>(rows: Int, columns: Int, _ element: Element.Type) -> Bool {
-        rows > tileRows && !takesFourPanels(rows: rows, columns: columns, element)
+        rows > tileRows && !takesFourPanels(rowsInPlace: true, rows: rows, columns: columns, element)
     }
 
     /// body(first row, row count) for tiles of at most `atMost` rows covering 0..<rows, as even as possible (13
@@ -93,6 +119,9 @@ enum Kernels {
 
     /// Input rows per tile: 12 where the build's vectors are 512 bits wide, else 6 (see `panelProduct`).
     static let tileRows = hark_vector_bits() >= 512 ? 12 : 6
+
+    /// Rows per tile of a packed input: 6, the four-panel tile's height with AVX-512 and `tileRows` with AVX2.
+    static let packedTileRows = 6
 
     /// Rows per tile of a column-major input: a whole panel's worth (16 sums, a weight and a broadcast fill 18 of
     /// the 32 registers) where vectors are 512 bits wide, so that a column's values are one cache line.
@@ -161,10 +190,10 @@ enum Kernels {
         for r in 0..<R { finishPanel(sums[r], y + r * stride, valid, scales, bias) }
     }
 
-    /// Rows as `panelProduct` reads them with `packedInput`: each tile of rows (as `forEachTile` cuts `rows`) in
-    /// the place its rows had, column after column, so a tile's R values of one column are adjacent.
+    /// Rows as `panelProduct` reads them `.packedTiles`: each tile of rows (as `forEachTile` cuts `rows` in
+    /// `packedTileRows`) in the place its rows had, column after column, so a tile's R values of one column are adjacent.
     static func packTiles(_ input: UnsafePointer<Float>, rows: Int, columns: Int, into packed: UnsafeMutablePointer<Float>) {
-        forEachTile(rows: rows, atMost: tileRows) { row, count in
+        forEachTile(rows: rows, atMost: packedTileRows) { row, count in
             let source = input + row * columns, destination = packed + row * columns
             switch count {
             case 1: packTile(source, columns, destination, InlineArray<1, Int>.self)
@@ -172,13 +201,7 @@ enum Kernels {
             case 3: packTile(source, columns, destination, InlineArray<3, Int>.self)
             case 4: packTile(source, columns, destination, InlineArray<4, Int>.self)
             case 5: packTile(source, columns, destination, InlineArray<5, Int>.self)
-            case 6: packTile(source, columns, destination, InlineArray<6, Int>.self)
-            case 7: packTile(source, columns, destination, InlineArray<7, Int>.self)
-            case 8: packTile(source, columns, destination, InlineArray<8, Int>.self)
-            case 9: packTile(source, columns, destination, InlineArray<9, Int>.self)
-            case 10: packTile(source, columns, destination, InlineArray<10, Int>.self)
-            case 11: packTile(source, columns, destination, InlineArray<11, Int>.self)
-            default: packTile(source, columns, destination, InlineArray<12, Int>.self)
+            default: packTile(source, columns, destination, InlineArray<6, Int>.self)
             }
         }
     }
@@ -201,28 +224,33 @@ enum Kernels {
     /// AVX-512, 24 sums, four weight vectors and a broadcast fill 29 of the 32 registers for R = 6.
     @inline(__always)
     private static func fourPanelTile<Element: PanelElement, let R: Int>(_ w: UnsafePointer<Element>, _ columns: Int,
-                                                                         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                                                         _ x: UnsafePointer<Float>, _ columnStride: Int?,
+                                                                         _ y: UnsafeMutablePointer<Float>,
                                                                          _ stride: Int, _ scales: UnsafePointer<Float>?,
                                                                          _ bias: UnsafePointer<Float>?, _ rows: InlineArray<R, Int>.Type) {
         // One fixed-size array of sums per panel (arrays of arrays, or 64-lane vectors, went through the stack).
         var sums0 = InlineArray<R, SIMD16<Float>>(repeating: .zero), sums1 = sums0, sums2 = sums0, sums3 = sums0
-        var rowStarts = InlineArray<R, UnsafePointer<Float>>(repeating: x)
-        for r in 0..<R { rowStarts[r] = x + r &* columns }
-        let panelStride = columns &* 16
-        var panelColumn = w
-        for c in 0..<columns {
+        // Value (r, c) at inputColumn[offsets[r]] once the pointer has moved c columns: rows in place (offsets r
+        // times the row length, a step of one value) or side by side (offsets r, a step of `columnStride`); one
+        // indexed load a row either way.
+        var offsets = InlineArray<R, Int>(repeating: 0)
+        for r in 0..<R { offsets[r] = columnStride == nil ? r &* columns : r }
+        let columnStep = columnStride ?? 1, panelStride = columns &* 16
+        var panelColumn = w, inputColumn = x
+        for _ in 0..<columns {
             let weights0 = Element.widenSixteen(UnsafeRawPointer(panelColumn))
             let weights1 = Element.widenSixteen(UnsafeRawPointer(panelColumn + panelStride))
             let weights2 = Element.widenSixteen(UnsafeRawPointer(panelColumn + 2 &* panelStride))
             let weights3 = Element.widenSixteen(UnsafeRawPointer(panelColumn + 3 &* panelStride))
             panelColumn += 16
             for r in 0..<R {
-                let value = SIMD16<Float>(repeating: rowStarts[r][c])
+                let value = SIMD16<Float>(repeating: inputColumn[offsets[r]])
                 sums0[r].addProduct(value, weights0)
                 sums1[r].addProduct(value, weights1)
                 sums2[r].addProduct(value, weights2)
                 sums3[r].addProduct(value, weights3)
             }
+            inputColumn += columnStep
         }
         for r in 0..<R {
             let row = y + r * stride

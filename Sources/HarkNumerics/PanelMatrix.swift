@@ -140,11 +140,11 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
         }
         x.data.withUnsafeBufferPointer { px in
             packed.withUnsafeBufferPointer { pp in
-                let input = px.baseAddress!, packedInput = packed.isEmpty ? nil : pp.baseAddress
                 out = schedule.run(then: finish) { firstRow, rowCount, panels, output in
+                    let input: Kernels.PanelInput = packed.isEmpty ? .rows(px.baseAddress! + firstRow * columns)
+                                                                   : .packedTiles(pp.baseAddress! + firstRow * columns)
                     bias.withUnsafeBufferPointerIfPresent { pb in
-                        multiply(input + firstRow * columns, rows: rowCount, packedInput: packedInput.map { $0 + firstRow * columns },
-                                 into: output + firstRow * rows, outputStride: rows, bias: pb, panels: panels)
+                        multiply(input, rows: rowCount, into: output + firstRow * rows, outputStride: rows, bias: pb, panels: panels)
                     }
                 }
             }
@@ -158,16 +158,19 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
     static var blockFloats: Int { 32_768 }
 
     /// output[i, o] = bias[o] + sum_c input[i, c] * self[o, c] for i < n and o in the given panels' rows, on the
-    /// calling thread; input rows are `columns` long, output rows `outputStride` (for the input's other layouts,
-    /// `packedInput` and `inputColumnStride`, see `Kernels.panelProduct`).
-    func multiply(_ input: UnsafePointer<Float>, rows n: Int, packedInput: UnsafePointer<Float>? = nil,
-                  inputColumnStride: Int? = nil, into output: UnsafeMutablePointer<Float>, outputStride: Int,
+    /// calling thread; input rows are `columns` long, output rows `outputStride`.
+    func multiply(_ input: UnsafePointer<Float>, rows n: Int, into output: UnsafeMutablePointer<Float>, outputStride: Int,
+                  bias: UnsafePointer<Float>? = nil, panels range: Range<Int>? = nil) {
+        multiply(.rows(input), rows: n, into: output, outputStride: outputStride, bias: bias, panels: range)
+    }
+
+    /// The same for input in any of `Kernels.PanelInput`'s layouts.
+    func multiply(_ input: Kernels.PanelInput, rows n: Int, into output: UnsafeMutablePointer<Float>, outputStride: Int,
                   bias: UnsafePointer<Float>? = nil, panels range: Range<Int>? = nil) {
         panels.withUnsafeBufferPointer { pw in
             scales.withUnsafeBufferPointerIfPresent { ps in
                 Kernels.panelProduct(pw.baseAddress!, scales: ps, panels: range ?? 0..<panelCount, columns: columns,
-                                     outputs: rows, input, rows: n, packedInput: packedInput,
-                                     inputColumnStride: inputColumnStride, bias: bias, output, outputStride: outputStride)
+                                     outputs: rows, input, rows: n, bias: bias, output, outputStride: outputStride)
             }
         }
     }

@@ -60,11 +60,11 @@ public enum SequenceAttention {
                         packQueries(qkv + firstQuery * rowStride + h * headDim, rowStride: rowStride, count: queries,
                                     headDim: headDim, scale: scale, into: queryPanels)
                         Kernels.panelProduct(UnsafePointer(queryPanels), scales: nil, panels: 0..<(blockQueries / 16),
-                                             columns: headDim, outputs: blockQueries, pk.baseAddress! + h * positions * headDim,
+                                             columns: headDim, outputs: blockQueries, .rows(pk.baseAddress! + h * positions * headDim),
                                              rows: positions, bias: nil, scores, outputStride: blockQueries)
                         Vector.columnSoftmax(scores, rows: positions, factors: factors)
                         let output = po.baseAddress! + firstQuery * width + h * headDim
-                        valuePanels[h].multiply(scores, rows: queries, inputColumnStride: blockQueries, into: output,
+                        valuePanels[h].multiply(.columnMajor(scores, stride: blockQueries), rows: queries, into: output,
                                                 outputStride: width)
                         for i in 0..<queries {
                             let row = output + i * width

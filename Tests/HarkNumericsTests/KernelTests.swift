@@ -27,7 +27,8 @@ final class KernelTests: XCTestCase {
     /// Every row count the panel kernel dispatches on (1 to 12 per group, groups split evenly, up to the hundreds
     /// of a prompt, and an encoder's 1500 in two row blocks), an output count that leaves a partial last panel,
     /// with and without bias, on 1 and 3 threads; 53 columns go four panels at a time where vectors are 512 bits
-    /// wide, 300 one panel at a time, from rows packed in tiles past one tile (`Kernels.packTiles`).
+    /// wide, 300 one panel at a time up to 12 rows, and past them from rows packed in tiles of 6
+    /// (`Kernels.packTiles`), four panels at a time where vectors are 512 bits wide.
     func testHalfMatrixProductMatchesDoublePrecisionReference() {
         for columns in [53, 300] {
             let outputs = 77
@@ -55,7 +56,8 @@ final class KernelTests: XCTestCase {
     /// whole panels at a time (77 outputs: four whole panels, then one partial panel on its own).
     func testEveryTileShapeGivesARowTheSameBits() {
         // 53 columns: four panels fit the L1 cache, so every row count takes four-panel tiles where vectors are
-        // 512 bits wide; 300: only up to 6 rows do, more go one panel at a time.
+        // 512 bits wide; 300: up to 6 rows do in place, 7 to 12 go one panel at a time, more are packed in tiles
+        // of 6 that go four panels at a time (the partial last panel on its own).
         for columns in [53, 300] {
             let weight = HalfMatrix(Tensor(shape: [77, columns], data: values(77 * columns, seed: 5)))
             let pool = ThreadPool(threads: 1)
@@ -70,18 +72,22 @@ final class KernelTests: XCTestCase {
         }
     }
 
-    /// Rows read column-major (side by side, `inputColumnStride`, in tiles of up to 16) give each row the bits
-    /// it gets in place, with whole and partial panels.
+    /// Rows read column-major (side by side, `.columnMajor`: four panels at a time in tiles of up to 6 where
+    /// vectors are 512 bits wide, the rest in tiles of up to 16) give each row the bits it gets in place, with
+    /// whole and partial panels (83 outputs: four panels, one, and a partial one).
     func testColumnMajorInputGivesEveryRowTheSameBits() {
+        let outputs = 83
         for columns in [53, 300] {
-            let weight = PanelMatrix<Float>(Tensor(shape: [37, columns], data: values(37 * columns, seed: 6)))
-            for rows in [1, 5, 16, 17, 40] {
+            let weight = PanelMatrix<Float>(Tensor(shape: [outputs, columns], data: values(outputs * columns, seed: 6)))
+            for rows in [1, 5, 6, 7, 16, 17, 40] {
                 let x = values(rows * columns, seed: UInt64(200 + rows)), stride = rows + 3
                 var columnMajor = [Float](repeating: .nan, count: columns * stride)
                 for r in 0..<rows { for c in 0..<columns { columnMajor[c * stride + r] = x[r * columns + c] } }
-                var inPlace = [Float](repeating: 0, count: rows * 37), read = inPlace
-                weight.multiply(x, rows: rows, into: &inPlace, outputStride: 37)
-                weight.multiply(columnMajor, rows: rows, inputColumnStride: stride, into: &read, outputStride: 37)
+                var inPlace = [Float](repeating: 0, count: rows * outputs), read = inPlace
+                weight.multiply(x, rows: rows, into: &inPlace, outputStride: outputs)
+                columnMajor.withUnsafeBufferPointer { input in
+                    weight.multiply(.columnMajor(input.baseAddress!, stride: stride), rows: rows, into: &read, outputStride: outputs)
+                }
                 XCTAssertEqual(read, inPlace, "\(rows) rows of \(columns)")
             }
         }
