@@ -123,8 +123,9 @@ enum Kernels {
     /// Rows per tile of a packed input: 6, the four-panel tile's height with AVX-512 and `tileRows` with AVX2.
     static let packedTileRows = 6
 
-    /// Rows per tile of a column-major input: a whole panel's worth (16 sums, a weight and a broadcast fill 18 of
-    /// the 32 registers) where vectors are 512 bits wide, so that a column's values are one cache line.
+    /// Rows per tile of a column-major input one panel at a time (with AVX-512, the panels outside whole groups of
+    /// four): a whole panel's worth (16 sums, a weight and a broadcast fill 18 of the 32 registers) where vectors
+    /// are 512 bits wide, so that a column's values are one cache line.
     static let columnMajorTileRows = tileRows == 12 ? 16 : tileRows
 
     /// `panelTile` for a tile of `rows` rows (1...16), with R a compile-time count.

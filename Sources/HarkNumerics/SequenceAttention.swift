@@ -6,9 +6,9 @@
 /// - the block's queries (scaled) are packed as the panels of a product whose rows are the keys, so the scores
 ///   come out column-major: key k's 64 scores side by side ([positions, 64]);
 /// - the softmax runs down those columns with one vector lane per query, nothing summed across a vector;
-/// - the weighted sum of the values reads each query panel's scores as a tile of 16 rows side by side. With the
-///   scores row-major, that product read 12 rows 6 KB apart, a third slower, and packing them first cost as
-///   much as it saved;
+/// - the weighted sum of the values reads those columns as they are, the queries side by side (`.columnMajor`):
+///   with the scores row-major, that product read 12 rows 6 KB apart, a third slower, and packing them first
+///   cost as much as it saved;
 /// - each query's softmax factor multiplies its head's outputs (64 in Whisper) rather than its 1500 weights.
 public enum SequenceAttention {
     /// Queries per block: four panels of 16, the four-panel tile's width (`Kernels.panelProduct`), and a row of
