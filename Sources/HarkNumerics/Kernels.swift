@@ -89,10 +89,10 @@ enum Kernels {
     }
 
     /// Whether `panelProduct` runs these rows four panels at a time. Where vectors are 512 bits wide: rows side by
-    /// side (packed or column-major); rows in place up to 6 (read once), or any number of them when the four
-    /// panels stay in the L1 cache for all their tiles (attention's 64-value heads), since in place each of the
-    /// tile's rows needs an address of its own. Everywhere for a single row (a greedy step, Silero's LSTM: one
-    /// panel's sum would be one chain of dependent FMAs).
+    /// side (packed or column-major); rows in place up to 6 (one tile), or any number of them when the four panels
+    /// stay in the L1 cache for all their tiles (attention's 64-value heads); otherwise 7 to 12 rows in place are
+    /// one tile of one panel, and more are packed (`readsPackedInput`). Everywhere for a single row (a greedy step,
+    /// Silero's LSTM: one panel's sum would be one chain of dependent FMAs).
     private static func takesFourPanels<Element>(rowsInPlace: Bool, rows: Int, columns: Int, _: Element.Type) -> Bool {
         guard rowsInPlace else { return tileRows == 12 }
         return rows == 1 || (tileRows == 12 && (rows <= 6 || 64 * columns * MemoryLayout<Element>.size <= 16_384))
