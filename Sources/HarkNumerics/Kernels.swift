@@ -30,8 +30,9 @@ enum Kernels {
             return false
         }
 
-        /// Rows per tile of one panel: 12 (AVX-512) or 6 in place, 6 packed, up to 16 column-major.
-        var oneRowPanelTileRows: Int {
+        /// Rows per tile where a tile meets one panel at a time: `tileRows` in place, `packedTileRows` packed,
+        /// `columnMajorTileRows` column-major.
+        var onePanelTileRows: Int {
             switch self {
             case .rows: return tileRows
             case .packedTiles: return packedTileRows
@@ -61,7 +62,7 @@ enum Kernels {
             while panels.count >= 4 && (panels.lowerBound + 4) * 16 <= outputs {
                 let first = panels.lowerBound * 16, w = weights + panels.lowerBound * columns * 16
                 let panelScales = scales.map { $0 + first }, panelBias = bias.map { $0 + first }
-                forEachTile(rows: rows, atMost: 6) { row, count in
+                forEachTile(rows: rows, atMost: fourPanelTileRows) { row, count in
                     let (x, stride) = input.tile(row: row, count: count, columns: columns)
                     let y = output + row * outputStride + first
                     switch count {
@@ -80,7 +81,7 @@ enum Kernels {
             let w = weights + panel * columns * 16
             let firstOutput = panel * 16, valid = min(16, outputs - firstOutput)
             let panelScales = scales.map { $0 + firstOutput }, panelBias = bias.map { $0 + firstOutput }
-            forEachTile(rows: rows, atMost: input.oneRowPanelTileRows) { row, count in
+            forEachTile(rows: rows, atMost: input.onePanelTileRows) { row, count in
                 let (x, stride) = input.tile(row: row, count: count, columns: columns)
                 panelTile(rows: count, w, columns, x, columnStride: stride, output + row * outputStride + firstOutput,
                           outputStride, valid, panelScales, panelBias)
@@ -120,8 +121,12 @@ enum Kernels {
     /// Input rows per tile: 12 where the build's vectors are 512 bits wide, else 6 (see `panelProduct`).
     static let tileRows = hark_vector_bits() >= 512 ? 12 : 6
 
-    /// Rows per tile of a packed input: 6, the four-panel tile's height with AVX-512 and `tileRows` with AVX2.
-    static let packedTileRows = 6
+    /// Rows per tile of four panels: 24 sums, four weight vectors and a broadcast fill 29 of AVX-512's 32 registers.
+    static let fourPanelTileRows = 6
+
+    /// Rows per tile of a packed input: the four-panel tile's, which reads them with AVX-512 (and `tileRows`,
+    /// 6, with AVX2, where one panel does).
+    static let packedTileRows = fourPanelTileRows
 
     /// Rows per tile of a column-major input one panel at a time (with AVX-512, the panels outside whole groups of
     /// four): a whole panel's worth (16 sums, a weight and a broadcast fill 18 of the 32 registers) where vectors
