@@ -18,10 +18,11 @@ public struct RunningCost: Sendable {
 
 public struct StreamOptions: Sendable {
     /// Re-decode the growing buffer after this much new audio. Shorter steps commit words sooner, at the cost of
-    /// more passes; a pass that takes longer than a step makes the step that long. At 300 ms half the paced
-    /// runs lost words at the short buffers (WER above 5%); at 500 ms words waited 0.2 s longer at the median,
-    /// 0.5 s at the 95th percentile, for the same text (Benchmarks/results/stream.md).
-    public var stepSeconds = 0.4
+    /// more passes (Benchmarks/results/stream.md); a pass that takes longer than a step makes the step that long.
+    /// Not 400 ms, though its words came 0.2 s sooner: two of its passes over the start of jfk.flac's second
+    /// utterance (paced) agreed on a mishearing ("Is not. Why do you can do for you." for "ask not what your
+    /// country can do for you"), and the benchmark's paced WER spread to 4.0-6.8%.
+    public var stepSeconds = 0.5
     /// The step in whole milliseconds, as `hark stream --step-ms` and the server's `step_ms` give it.
     public var stepMilliseconds: Int {
         get { Int((stepSeconds * 1000).rounded()) }
