@@ -17,7 +17,8 @@ struct StreamCommand: ParsableCommand {
         abstract: "Transcribe live audio from a pipe: voice activity detection, endpointing, stable partial results.",
         discussion: """
             Reads a WAV stream, or raw PCM with --format, from standard input at any pace. Speech is decoded \
-            every --step-ms; words two consecutive decodes agree on are final (LocalAgreement-2). An utterance \
+            every --step-ms; words the newest decode agrees on with one of the two before it are final \
+            (LocalAgreement). An utterance \
             ends after --endpoint-ms of silence or at --max-utterance-s.
               arecord -f S16_LE -r 16000 -c 1 | hark stream -
               ffmpeg -i rtsp://... -f s16le -ac 1 -ar 16000 - | hark stream - --format s16le --rate 16000

@@ -1,15 +1,20 @@
-// LocalAgreement-2 (Machacek et al. 2023): a word is final once two consecutive hypotheses agree on it.
+// LocalAgreement (Machacek et al. 2023): a word is final once the newest hypothesis agrees on it with one of the two
+// hypotheses before it.
 
-/// Holds the words committed from the audio still in the buffer and the previous hypothesis of that audio.
-/// Each new hypothesis of the same (grown) buffer is compared, after the committed words, with the previous
-/// one; their longest common prefix is committed. Words are compared without case or punctuation, because
-/// Whisper often adds a comma or a period to the last word once more audio follows it.
+/// Holds the words committed from the audio still in the buffer and the two previous hypotheses of that audio.
+/// Each new hypothesis of the same (grown) buffer is compared, after the committed words, with the previous one and
+/// the one before it; the longer of the two common prefixes is committed. The one before counts too because Whisper
+/// sometimes flips between two readings of a stretch from pass to pass ("dial 2 now" / "dialed to now"), and two
+/// consecutive passes then never agree while every other one does (Benchmarks/results/stream.md). Words are compared
+/// without case or punctuation, because Whisper often adds a comma or a period to the last word once more audio
+/// follows it.
 public struct LocalAgreement: Sendable {
     /// Committed words of the buffered audio, in the spelling of the hypothesis that confirmed them.
     public private(set) var committed: [String] = []
     /// The latest hypothesis' words after the committed ones: shown as a partial result, may still change.
     public private(set) var tentative: [String] = []
-    private var previous: [String] = []
+    /// The last two hypotheses, the newest first.
+    private var previous: [[String]] = []
 
     public init() {}
 
@@ -17,16 +22,21 @@ public struct LocalAgreement: Sendable {
     /// it commits.
     public mutating func insert(_ hypothesis: [String]) -> [String] {
         let fresh = Array(hypothesis.dropFirst(Self.end(of: committed, in: hypothesis)))
-        let before = Array(previous.dropFirst(Self.end(of: committed, in: previous)))
         var agreed = 0
-        while agreed < min(fresh.count, before.count), Self.key(fresh[agreed]) == Self.key(before[agreed]) { agreed += 1 }
+        for (age, earlier) in previous.enumerated() {
+            var before = earlier.dropFirst(Self.end(of: committed, in: earlier))
+            // The pass before the previous one: not its last word, which it heard with the least audio after it
+            // ("123" of a number that grew to "1234", "dial" before "dialed"), while the pass between disagreed.
+            if age == 1 { before = before.dropLast() }
+            agreed = max(agreed, zip(fresh, before).prefix { Self.key($0) == Self.key($1) }.count)
+        }
         // A number may still be growing or be respelled ("1, 2" becomes "1234" once its last digits are heard):
         // its digits are committed only once the latest hypothesis has a word other than a digit after them.
         while agreed > 0, Self.isNumber(fresh[agreed - 1]), agreed == fresh.count || Self.isNumber(fresh[agreed]) { agreed -= 1 }
         let newlyCommitted = Array(fresh.prefix(agreed))
         committed += newlyCommitted
         tentative = Array(fresh.dropFirst(agreed))
-        previous = hypothesis
+        previous = [hypothesis] + previous.prefix(1)
         return newlyCommitted
     }
 
@@ -42,7 +52,7 @@ public struct LocalAgreement: Sendable {
     /// Forgets the first `count` committed words together with their audio, which the buffer dropped.
     public mutating func forget(first count: Int) {
         committed.removeFirst(min(count, committed.count))
-        previous.removeFirst(min(count, previous.count))
+        previous = previous.map { Array($0.dropFirst(count)) }
     }
 
     /// Where the committed words end in a hypothesis. Usually at their count, but a later pass may write an

@@ -1,4 +1,4 @@
-// LocalAgreement-2 on given hypothesis sequences: exactly which words each new hypothesis commits.
+// LocalAgreement on given hypothesis sequences: exactly which words each new hypothesis commits.
 import XCTest
 @testable import Streaming
 
@@ -21,6 +21,30 @@ final class LocalAgreementTests: XCTestCase {
                        "case and punctuation do not block agreement; the newer spelling is kept")
         XCTAssertEqual(agreement.committed, words("And so my fellow Americans ask"))
         XCTAssertEqual(agreement.tentative, words("not"))
+    }
+
+    /// Passes that flip between two readings of a stretch (as the stream's paced passes over "asterisk, dial 2 now"
+    /// in Audio/asterisk-en-demo-instruct.flac did, five times in a row): the third pass agrees with the first, so
+    /// its words are final without waiting for two consecutive passes to agree; but not the first pass's last word.
+    func testAHypothesisAgreeingWithTheOneBeforeThePreviousCommits() {
+        var agreement = LocalAgreement()
+        XCTAssertEqual(commits(["asterisk, dial 2 now.", "asterisk dialed to now if you'd like to learn",
+                                "asterisk, dial 2 now. If you'd like to test", "asterisk dialed to now. If you'd like to test out the"],
+                               into: &agreement),
+                       ["", "asterisk", "dial 2", "now. If you'd like to test"])
+        XCTAssertEqual(agreement.tentative, words("out the"))
+        XCTAssertEqual(agreement.insert(words("asterisk dialed to now. If you'd like to test out the voice")), words("out the"),
+                       "the previous pass still counts, whatever the pass before it said")
+    }
+
+    /// The last word of the pass before the previous one was heard with the least audio after it: a number that
+    /// has grown since ("123" of "1234") is not committed by a later pass that cut it short again.
+    func testTheLastWordOfThePassBeforeThePreviousDoesNotCommit() {
+        var agreement = LocalAgreement()
+        XCTAssertEqual(commits(["with extension 123.", "with extension 1234 and", "with extension 123 and password"], into: &agreement),
+                       ["", "with extension", ""])
+        XCTAssertEqual(agreement.insert(words("with extension 1234 and password 4")), words("1234"),
+                       "agreeing with the pass before the previous, up to that pass's last word")
     }
 
     func testAChangedWordStopsTheCommitAndCommittedWordsNeverChange() {
