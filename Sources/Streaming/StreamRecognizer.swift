@@ -188,8 +188,8 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
     }
 
     /// Decodes the buffer. Returns false, keeping the previous hypothesis, when the pass heard nothing in a
-    /// buffer that held words: the buffer still holds that speech, so the pass failed (Whisper's no-speech gate
-    /// on a few words in a padded window, or a repetition loop that was dropped). Taking it would lose the
+    /// buffer that held words: the buffer still holds that speech, so the pass failed (Whisper ending at once, its
+    /// no-speech gate on a few words in a padded window, or a repetition loop that was dropped). Taking it would lose the
     /// words at the end of an utterance.
     @discardableResult
     private func hypothesize() throws -> Bool {
@@ -197,12 +197,21 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         // Only text whose audio is gone: words still in the buffer would be in the prompt and the audio both,
         // and Whisper then continues after them instead of transcribing them again.
         let prompt = history.dropLast(agreement.committed.count).suffix(options.promptWords).joined(separator: " ")
-        let started = Date()
-        let hypothesis = try decoder.decode(buffer, prompt: prompt, previous: segments)
-        decodeCost.add(Date().timeIntervalSince(started))
+        var hypothesis = try timedDecode(prompt: prompt)
+        // Whisper sometimes ends at once after the prompt, on a buffer whose words it heard a step before (5 of a
+        // paced run's 141 passes came back empty; those tried again without the prompt had their words). Once
+        // more without it now, rather than a step later.
+        if hypothesis.isEmpty && !words.isEmpty && !prompt.isEmpty { hypothesis = try timedDecode(prompt: "") }
         if hypothesis.isEmpty && !words.isEmpty { return false }
         segments = hypothesis
         return true
+    }
+
+    /// One decode of the buffer, its wall time counted for `--stats`.
+    private func timedDecode(prompt: String) throws -> [TimedText] {
+        let started = Date()
+        defer { decodeCost.add(Date().timeIntervalSince(started)) }
+        return try decoder.decode(buffer, prompt: prompt, previous: segments)
     }
 
     /// The buffer is still too long: the hypothesis is one long segment, or the pass stopped before the end of

@@ -70,4 +70,41 @@ final class StreamRecognizerTests: XCTestCase {
         XCTAssertGreaterThan(decoder.log.passes, 2)
         XCTAssertEqual(finals, ["alpha beta"])
     }
+
+    /// Hears " alpha beta" in the first utterance. In the second, whose passes get the first's text as the prompt,
+    /// it hears " gamma" on the first pass and then nothing while prompted, as Whisper sometimes ends at once after
+    /// the prompt; without a prompt it hears " gamma delta". Logs each pass's prompt.
+    private struct PromptSilencedDecoder: UtteranceDecoder {
+        final class Log { var prompts: [String] = [] }
+        let log = Log()
+
+        mutating func decode(_ samples: [Float], prompt: String, previous: [TimedText]) throws -> [TimedText] {
+            let secondUtterance = log.prompts.contains { !$0.isEmpty } || !prompt.isEmpty
+            let promptedBefore = log.prompts.filter { !$0.isEmpty }.count
+            log.prompts.append(prompt)
+            guard secondUtterance else { return [TimedText(start: 0, end: 1.5, text: " alpha beta")] }
+            if prompt.isEmpty { return [TimedText(start: 0, end: 2, text: " gamma delta")] }
+            return promptedBefore == 0 ? [TimedText(start: 0, end: 1, text: " gamma")] : []
+        }
+    }
+
+    /// A pass that hears nothing after a prompt, where the pass before heard words, is tried again at once without
+    /// the prompt, and its words count (without that, the second utterance's text was "gamma" alone).
+    func testAPassThatHearsNothingAfterThePromptIsTriedWithoutIt() throws {
+        var file = try AudioFile(path: TestPaths.audio("asterisk-en-demo-instruct.flac").path)
+        let speech = try file.readAll()
+        let audio = Array(speech.prefix(3 * 16_000)) + [Float](repeating: 0, count: 2 * 16_000) + Array(speech[(3 * 16_000)..<(7 * 16_000)])
+        let decoder = PromptSilencedDecoder()
+        let recognizer = StreamRecognizer(decoder: decoder, options: StreamOptions())
+        var finals: [String] = []
+        for start in stride(from: 0, to: audio.count, by: 1_600) {
+            finals += try recognizer.feed(Array(audio[start..<min(audio.count, start + 1_600)])).filter { $0.kind == .final }.map(\.text)
+        }
+        finals += try recognizer.finish().filter { $0.kind == .final }.map(\.text)
+        XCTAssertEqual(finals.joined(separator: " "), "alpha beta gamma delta")
+        let prompts = decoder.log.prompts
+        let firstPrompted = try XCTUnwrap(prompts.firstIndex { !$0.isEmpty }, "\(prompts)")
+        XCTAssertEqual(prompts[firstPrompted], "alpha beta")
+        XCTAssertEqual(Array(prompts[(firstPrompted + 1)...].prefix(2)), ["alpha beta", ""], "the empty pass, then its retry")
+    }
 }
