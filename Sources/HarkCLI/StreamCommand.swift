@@ -18,8 +18,7 @@ struct StreamCommand: ParsableCommand {
         discussion: """
             Reads a WAV stream, or raw PCM with --format, from standard input at any pace. Speech is decoded \
             every --step-ms; words the newest decode agrees on with one of the two before it are final \
-            (LocalAgreement). An utterance \
-            ends after --endpoint-ms of silence or at --max-utterance-s.
+            (LocalAgreement). An utterance ends after --endpoint-ms of silence or at --max-utterance-s.
               arecord -f S16_LE -r 16000 -c 1 | hark stream -
               ffmpeg -i rtsp://... -f s16le -ac 1 -ar 16000 - | hark stream - --format s16le --rate 16000
             Exit codes: 0 at the end of input, on SIGINT (the last text is flushed first) and when standard \

@@ -5,9 +5,8 @@
 /// Each new hypothesis of the same (grown) buffer is compared, after the committed words, with the previous one and
 /// the one before it; the longer of the two common prefixes is committed. The one before counts too because Whisper
 /// sometimes flips between two readings of a stretch from pass to pass ("dial 2 now" / "dialed to now"), and two
-/// consecutive passes then never agree while every other one does (Benchmarks/results/stream.md). Words are compared
-/// without case or punctuation, because Whisper often adds a comma or a period to the last word once more audio
-/// follows it.
+/// consecutive passes then never agree while every other one does. Words are compared without case or punctuation,
+/// because Whisper often adds a comma or a period to the last word once more audio follows it.
 public struct LocalAgreement: Sendable {
     /// Committed words of the buffered audio, in the spelling of the hypothesis that confirmed them.
     public private(set) var committed: [String] = []

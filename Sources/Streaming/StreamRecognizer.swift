@@ -188,9 +188,9 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
     }
 
     /// Decodes the buffer. Returns false, keeping the previous hypothesis, when the pass heard nothing in a
-    /// buffer that held words: the buffer still holds that speech, so the pass failed (Whisper ending at once, its
-    /// no-speech gate on a few words in a padded window, or a repetition loop that was dropped). Taking it would lose the
-    /// words at the end of an utterance.
+    /// buffer that held words: the buffer still holds that speech, so the pass failed (Whisper ending at once,
+    /// its no-speech gate on a few words in a padded window, or a repetition loop that was dropped). Taking it
+    /// would lose the words at the end of an utterance.
     @discardableResult
     private func hypothesize() throws -> Bool {
         samplesSinceDecode = 0
@@ -199,8 +199,8 @@ public final class StreamRecognizer<Decoder: UtteranceDecoder> {
         let prompt = history.dropLast(agreement.committed.count).suffix(options.promptWords).joined(separator: " ")
         var hypothesis = try timedDecode(prompt: prompt)
         // Whisper sometimes ends at once after the prompt, on a buffer whose words it heard a step before (5 of a
-        // paced run's 141 passes came back empty; those tried again without the prompt had their words). Once
-        // more without it now, rather than a step later.
+        // paced run's 141 passes came back empty, its no-speech gate aside; tried again without the prompt, such
+        // passes had their words). Once more without it now, rather than a step later.
         if hypothesis.isEmpty && !words.isEmpty && !prompt.isEmpty { hypothesis = try timedDecode(prompt: "") }
         if hypothesis.isEmpty && !words.isEmpty { return false }
         segments = hypothesis
