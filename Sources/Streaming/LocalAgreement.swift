@@ -12,30 +12,30 @@ public struct LocalAgreement: Sendable {
     public private(set) var committed: [String] = []
     /// The latest hypothesis' words after the committed ones: shown as a partial result, may still change.
     public private(set) var tentative: [String] = []
-    /// The last two hypotheses, the newest first.
-    private var previous: [[String]] = []
+    private var previous: [String] = []
+    /// The hypothesis before `previous`.
+    private var beforePrevious: [String] = []
 
     public init() {}
 
     /// Takes the next hypothesis of the buffer (all its words, committed ones included) and returns the words
     /// it commits.
     public mutating func insert(_ hypothesis: [String]) -> [String] {
-        let fresh = Array(hypothesis.dropFirst(Self.end(of: committed, in: hypothesis)))
-        var agreed = 0
-        for (age, earlier) in previous.enumerated() {
-            var before = earlier.dropFirst(Self.end(of: committed, in: earlier))
-            // The pass before the previous one: not its last word, which it heard with the least audio after it
-            // ("123" of a number that grew to "1234", "dial" before "dialed"), while the pass between disagreed.
-            if age == 1 { before = before.dropLast() }
-            agreed = max(agreed, zip(fresh, before).prefix { Self.key($0) == Self.key($1) }.count)
-        }
+        func afterCommitted(_ words: [String]) -> [String] { Array(words.dropFirst(Self.end(of: committed, in: words))) }
+        func commonPrefix(_ a: [String], _ b: ArraySlice<String>) -> Int { zip(a, b).prefix { Self.key($0) == Self.key($1) }.count }
+        let fresh = afterCommitted(hypothesis)
+        // The pass before the previous one counts up to its last word, which it heard with the least audio after
+        // it ("123" of a number that grew to "1234", "dial" before "dialed"), while the pass between disagreed.
+        var agreed = max(commonPrefix(fresh, afterCommitted(previous)[...]),
+                         commonPrefix(fresh, afterCommitted(beforePrevious).dropLast()))
         // A number may still be growing or be respelled ("1, 2" becomes "1234" once its last digits are heard):
         // its digits are committed only once the latest hypothesis has a word other than a digit after them.
         while agreed > 0, Self.isNumber(fresh[agreed - 1]), agreed == fresh.count || Self.isNumber(fresh[agreed]) { agreed -= 1 }
         let newlyCommitted = Array(fresh.prefix(agreed))
         committed += newlyCommitted
         tentative = Array(fresh.dropFirst(agreed))
-        previous = [hypothesis] + previous.prefix(1)
+        beforePrevious = previous
+        previous = hypothesis
         return newlyCommitted
     }
 
@@ -51,7 +51,8 @@ public struct LocalAgreement: Sendable {
     /// Forgets the first `count` committed words together with their audio, which the buffer dropped.
     public mutating func forget(first count: Int) {
         committed.removeFirst(min(count, committed.count))
-        previous = previous.map { Array($0.dropFirst(count)) }
+        previous.removeFirst(min(count, previous.count))
+        beforePrevious.removeFirst(min(count, beforePrevious.count))
     }
 
     /// Where the committed words end in a hypothesis. Usually at their count, but a later pass may write an

@@ -5,6 +5,23 @@ import TestSupport
 @testable import Streaming
 
 final class StreamRecognizerTests: XCTestCase {
+    /// The bundled recording's samples (16 kHz, speech from 0.75 s on).
+    private func speech() throws -> [Float] {
+        var file = try AudioFile(path: TestPaths.audio("asterisk-en-demo-instruct.flac").path)
+        return try file.readAll()
+    }
+
+    /// Feeds `audio` to the recognizer in blocks of `block` samples, then (with `finishing`) ends the stream; the
+    /// text of every final event, in order.
+    private func finals<D>(of audio: [Float], block: Int, into recognizer: StreamRecognizer<D>, finishing: Bool) throws -> [String] {
+        var events: [StreamEvent] = []
+        for start in stride(from: 0, to: audio.count, by: block) {
+            events += try recognizer.feed(Array(audio[start..<min(audio.count, start + block)]))
+        }
+        if finishing { events += try recognizer.finish() }
+        return events.filter { $0.kind == .final }.map(\.text)
+    }
+
     /// Answers every buffer of 4 s or more with the same 3-s segment, as Whisper does when a pass on a long
     /// buffer stops early; remembers the length of each buffer it was given.
     private struct EarlyStoppingDecoder: UtteranceDecoder {
@@ -20,18 +37,12 @@ final class StreamRecognizerTests: XCTestCase {
     /// When no agreement lets the buffer shrink and it passes its limit, the hypothesis is committed and only its
     /// 3 s are cut: the speech after it, which no pass has transcribed, stays in the buffer (it was dropped).
     func testAudioAfterAnEarlyStoppingHypothesisStaysInTheBuffer() throws {
-        var file = try AudioFile(path: TestPaths.audio("asterisk-en-demo-instruct.flac").path)
-        let speech = Array(try file.readAll().prefix(20 * 16_000))
         var options = StreamOptions()
         options.endpointSeconds = 10
         options.maxBufferSeconds = 8
         let decoder = EarlyStoppingDecoder()
         let recognizer = StreamRecognizer(decoder: decoder, options: options)
-        var finals: [String] = []
-        for start in stride(from: 0, to: speech.count, by: 16_000) {
-            finals += try recognizer.feed(Array(speech[start..<min(speech.count, start + 16_000)]))
-                .filter { $0.kind == .final }.map(\.text)
-        }
+        let finals = try finals(of: Array(try speech().prefix(20 * 16_000)), block: 16_000, into: recognizer, finishing: false)
         let seen = decoder.log.seconds
         let cut = try XCTUnwrap(seen.firstIndex { $0 > 8 }, "\(seen)")
         XCTAssertLessThan(cut + 1, seen.count)
@@ -57,16 +68,9 @@ final class StreamRecognizerTests: XCTestCase {
     /// A pass that hears nothing in a buffer that held words does not replace them: the utterance's final text
     /// still has them (it was empty).
     func testAnEmptyPassDoesNotLoseTheWordsHeardBefore() throws {
-        var file = try AudioFile(path: TestPaths.audio("asterisk-en-demo-instruct.flac").path)
-        let speech = Array(try file.readAll().prefix(4 * 16_000))
         let decoder = FadingDecoder()
         let recognizer = StreamRecognizer(decoder: decoder, options: StreamOptions())
-        var finals: [String] = []
-        for start in stride(from: 0, to: speech.count, by: 16_000) {
-            finals += try recognizer.feed(Array(speech[start..<min(speech.count, start + 16_000)]))
-                .filter { $0.kind == .final }.map(\.text)
-        }
-        finals += try recognizer.finish().filter { $0.kind == .final }.map(\.text)
+        let finals = try finals(of: Array(try speech().prefix(4 * 16_000)), block: 16_000, into: recognizer, finishing: true)
         XCTAssertGreaterThan(decoder.log.passes, 2)
         XCTAssertEqual(finals, ["alpha beta"])
     }
@@ -91,16 +95,11 @@ final class StreamRecognizerTests: XCTestCase {
     /// A pass that hears nothing after a prompt, where the pass before heard words, is tried again at once without
     /// the prompt, and its words count (without that, the second utterance's text was "gamma" alone).
     func testAPassThatHearsNothingAfterThePromptIsTriedWithoutIt() throws {
-        var file = try AudioFile(path: TestPaths.audio("asterisk-en-demo-instruct.flac").path)
-        let speech = try file.readAll()
+        let speech = try speech()
         let audio = Array(speech.prefix(3 * 16_000)) + [Float](repeating: 0, count: 2 * 16_000) + Array(speech[(3 * 16_000)..<(7 * 16_000)])
         let decoder = PromptSilencedDecoder()
         let recognizer = StreamRecognizer(decoder: decoder, options: StreamOptions())
-        var finals: [String] = []
-        for start in stride(from: 0, to: audio.count, by: 1_600) {
-            finals += try recognizer.feed(Array(audio[start..<min(audio.count, start + 1_600)])).filter { $0.kind == .final }.map(\.text)
-        }
-        finals += try recognizer.finish().filter { $0.kind == .final }.map(\.text)
+        let finals = try finals(of: audio, block: 1_600, into: recognizer, finishing: true)
         XCTAssertEqual(finals.joined(separator: " "), "alpha beta gamma delta")
         let prompts = decoder.log.prompts
         let firstPrompted = try XCTUnwrap(prompts.firstIndex { !$0.isEmpty }, "\(prompts)")
