@@ -28,46 +28,24 @@ public enum Vector {
         for i in 0..<count { p[i] *= inverse }
     }
 
-    /// The columns `columnSoftmax` takes: four vectors of sixteen.
+    /// The columns `columnExponentials` takes: four vectors of sixteen.
     static let columnSoftmaxColumns = 64
 
-    /// Softmax down each column of a row-major [rows, columnSoftmaxColumns] block, in place but for the last step:
-    /// the exponentials (less their column's maximum) stay, and factors[c] = 1 / column c's sum of them (the caller
-    /// normalizes what it computes from them). A vector lane per column: no sums across a vector.
-    static func columnSoftmax(_ p: UnsafeMutablePointer<Float>, rows: Int, factors: UnsafeMutablePointer<Float>) {
-        @inline(__always) func lanes(_ row: Int, _ k: Int) -> UnsafeMutableRawPointer {
-            UnsafeMutableRawPointer(p + (row &* columnSoftmaxColumns &+ k &* 16))
+    /// Softmax down each column of a row-major [rows, columnSoftmaxColumns] block whose columns' maxima are known,
+    /// in place but for the last step: the exponentials (less their column's maximum) stay, and factors[c] = 1 /
+    /// column c's sum of them (the caller normalizes what it computes from them). A vector lane per column: no
+    /// sums across a vector.
+    static func columnExponentials(_ p: UnsafeMutablePointer<Float>, rows: Int, maxima: SixtyFourLanes,
+                                   factors: UnsafeMutablePointer<Float>) {
+        var sums = SixtyFourLanes(repeating: 0)
+        var row = UnsafeMutableRawPointer(p)
+        for _ in 0..<rows {
+            let e = SixtyFourLanes(row).exponentials(minus: maxima)
+            e.store(to: row)
+            sums.add(e)
+            row += MemoryLayout<Float>.size * columnSoftmaxColumns
         }
-        // Four registers of maxima and of sums (an array of them went through the stack).
-        var max0 = SIMD16<Float>(repeating: -.infinity), max1 = max0, max2 = max0, max3 = max0
-        for row in 0..<rows {
-            let v0 = lanes(row, 0).loadUnaligned(as: SIMD16<Float>.self), v1 = lanes(row, 1).loadUnaligned(as: SIMD16<Float>.self)
-            let v2 = lanes(row, 2).loadUnaligned(as: SIMD16<Float>.self), v3 = lanes(row, 3).loadUnaligned(as: SIMD16<Float>.self)
-            max0.replace(with: v0, where: v0 .> max0)
-            max1.replace(with: v1, where: v1 .> max1)
-            max2.replace(with: v2, where: v2 .> max2)
-            max3.replace(with: v3, where: v3 .> max3)
-        }
-        var sum0 = SIMD16<Float>(repeating: 0), sum1 = sum0, sum2 = sum0, sum3 = sum0
-        for row in 0..<rows {
-            let e0 = exponential(lanes(row, 0).loadUnaligned(as: SIMD16<Float>.self) - max0)
-            let e1 = exponential(lanes(row, 1).loadUnaligned(as: SIMD16<Float>.self) - max1)
-            let e2 = exponential(lanes(row, 2).loadUnaligned(as: SIMD16<Float>.self) - max2)
-            let e3 = exponential(lanes(row, 3).loadUnaligned(as: SIMD16<Float>.self) - max3)
-            lanes(row, 0).storeBytes(of: e0, as: SIMD16<Float>.self)
-            lanes(row, 1).storeBytes(of: e1, as: SIMD16<Float>.self)
-            lanes(row, 2).storeBytes(of: e2, as: SIMD16<Float>.self)
-            lanes(row, 3).storeBytes(of: e3, as: SIMD16<Float>.self)
-            sum0 += e0
-            sum1 += e1
-            sum2 += e2
-            sum3 += e3
-        }
-        let one = SIMD16<Float>(repeating: 1), out = UnsafeMutableRawPointer(factors)
-        out.storeBytes(of: one / sum0, as: SIMD16<Float>.self)
-        out.storeBytes(of: one / sum1, toByteOffset: 64, as: SIMD16<Float>.self)
-        out.storeBytes(of: one / sum2, toByteOffset: 128, as: SIMD16<Float>.self)
-        out.storeBytes(of: one / sum3, toByteOffset: 192, as: SIMD16<Float>.self)
+        sums.reciprocals().store(to: UnsafeMutableRawPointer(factors))
     }
 
     /// The largest value (-infinity for none): `Sequence.max()` compares one value at a time.

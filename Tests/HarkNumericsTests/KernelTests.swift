@@ -194,6 +194,53 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(tall.floats(), (0..<111).map { Float($0) }, "a full panel, and a last one with 5 of 16 rows")
     }
 
+    /// A block of a wider matrix's columns and its transpose (the attention's keys and values), float16 and float32,
+    /// with a last panel of 5 of 16 rows: every element where the strides put it, the padding zero.
+    func testPackingFromStridesPutsEveryElementInItsPlace() {
+        let source = values(40 * 50, seed: 12)
+        for (rows, columns, rowStride, columnStride) in [(37, 6, 50, 1), (21, 6, 50, 1), (6, 37, 1, 50), (6, 21, 1, 50)] {
+            let read = { (r: Int, c: Int) in source[r * rowStride + c * columnStride + 3] }
+            let half = source.withUnsafeBufferPointer {
+                HalfMatrix($0.baseAddress! + 3, rows: rows, columns: columns, rowStride: rowStride, columnStride: columnStride)
+            }
+            let single = source.withUnsafeBufferPointer {
+                PanelMatrix<Float>($0.baseAddress! + 3, rows: rows, columns: columns, rowStride: rowStride, columnStride: columnStride)
+            }
+            for r in 0..<rows {
+                for c in 0..<columns {
+                    XCTAssertEqual(half[r, c], Float(Float16(read(r, c))), "\(rows) x \(columns): (\(r), \(c))")
+                    XCTAssertEqual(single[r, c], read(r, c), "\(rows) x \(columns): (\(r), \(c))")
+                }
+            }
+            for r in rows..<HalfMatrix.paddedRows(rows) {
+                XCTAssertEqual((0..<columns).map { half[r, $0] }, Array(repeating: 0, count: columns), "\(rows) x \(columns): padding row \(r)")
+                XCTAssertEqual((0..<columns).map { single[r, $0] }, Array(repeating: 0, count: columns), "\(rows) x \(columns): padding row \(r)")
+            }
+        }
+    }
+
+    /// The encoder attention's scores kernel adds each score's products in the panel product's order (so the
+    /// encoder's numbers are those of the product it replaced), over whole tiles of six keys and a remainder, and
+    /// returns each query's largest score.
+    func testSequenceAttentionScoresAreThePanelProductsBits() {
+        for (keys, headDim) in [(151, 64), (7, 20)] {
+            let keyRows = values(keys * headDim, seed: 40), queries = PanelMatrix<Float>(Tensor(shape: [64, headDim], data: values(64 * headDim, seed: 41)))
+            var expected = [Float](repeating: 0, count: keys * 64), got = expected
+            var maxima = SixtyFourLanes(repeating: 0)
+            keyRows.withUnsafeBufferPointer { k in
+                queries.panels.withUnsafeBufferPointer { q in
+                    Kernels.panelProduct(q.baseAddress!, scales: nil, panels: 0..<4, columns: headDim, outputs: 64,
+                                         .rows(k.baseAddress!), rows: keys, bias: nil, &expected, outputStride: 64)
+                    maxima = SequenceAttention.scoreKeys(q.baseAddress!, keys: k.baseAddress!, positions: keys, headDim: headDim,
+                                                         into: &got)
+                }
+            }
+            XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern), "\(keys) keys of \(headDim) values")
+            let lanes = [maxima.lanes0, maxima.lanes1, maxima.lanes2, maxima.lanes3].flatMap { v in (0..<16).map { v[$0] } }
+            XCTAssertEqual(lanes, (0..<64).map { i in (0..<keys).map { expected[$0 * 64 + i] }.max()! }, "\(keys) keys of \(headDim) values")
+        }
+    }
+
     /// softmax(q k^T * scale) v per head, in Double, with the causal and window masks of `groupedQuery`.
     private func attentionReference(q: [Float], k: [Float], v: [Float], queries: Int, keys: Int, queryHeads: Int,
                                     keyValueHeads: Int, headDim: Int, scale: Float, causalOffset: Int?, window: Int?) -> [Double] {
