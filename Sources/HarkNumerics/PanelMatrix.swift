@@ -59,9 +59,9 @@ public struct PanelMatrix<Element: PanelElement>: Sendable {
     static func storageCount(rows: Int, columns: Int) -> Int { paddedRows(rows) * columns }
 
     /// Packs element (r, c) = source[r * rowStride + c * columnStride]: a row-major matrix, a block of its columns,
-    /// or (strides swapped) its transpose. Read along whichever stride is 1 (a decoder's cross-attention keys and
-    /// values, and the encoder's attention values, are packed for every window: element by element, in panel
-    /// order, packing took a tenth of the encoder's attention time).
+    /// or (strides swapped) its transpose. Read along whichever stride is 1: a decoder's cross-attention keys and
+    /// values and the encoder's attention values are packed for every window, and gathered in panel order, element
+    /// by element, they took a tenth as long as the encoder's attention.
     @_specialize(where Element == Float16)
     @_specialize(where Element == Float)
     public init(_ source: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int, columnStride: Int = 1) {
