@@ -5,6 +5,10 @@
 struct SixtyFourLanes {
     var lanes0, lanes1, lanes2, lanes3: SIMD16<Float>
 
+    @inline(__always) init(lanes0: SIMD16<Float>, lanes1: SIMD16<Float>, lanes2: SIMD16<Float>, lanes3: SIMD16<Float>) {
+        (self.lanes0, self.lanes1, self.lanes2, self.lanes3) = (lanes0, lanes1, lanes2, lanes3)
+    }
+
     @inline(__always) init(repeating value: Float) {
         lanes0 = SIMD16(repeating: value)
         (lanes1, lanes2, lanes3) = (lanes0, lanes0, lanes0)
@@ -54,18 +58,12 @@ struct SixtyFourLanes {
 
     /// e^(self - shift), lane by lane (`Vector.exponential`).
     @inline(__always) func exponentials(minus shift: SixtyFourLanes) -> SixtyFourLanes {
-        var result = self
-        result.lanes0 = Vector.exponential(lanes0 - shift.lanes0)
-        result.lanes1 = Vector.exponential(lanes1 - shift.lanes1)
-        result.lanes2 = Vector.exponential(lanes2 - shift.lanes2)
-        result.lanes3 = Vector.exponential(lanes3 - shift.lanes3)
-        return result
+        SixtyFourLanes(lanes0: Vector.exponential(lanes0 - shift.lanes0), lanes1: Vector.exponential(lanes1 - shift.lanes1),
+                       lanes2: Vector.exponential(lanes2 - shift.lanes2), lanes3: Vector.exponential(lanes3 - shift.lanes3))
     }
 
     @inline(__always) func reciprocals() -> SixtyFourLanes {
         let one = SIMD16<Float>(repeating: 1)
-        var result = self
-        (result.lanes0, result.lanes1, result.lanes2, result.lanes3) = (one / lanes0, one / lanes1, one / lanes2, one / lanes3)
-        return result
+        return SixtyFourLanes(lanes0: one / lanes0, lanes1: one / lanes1, lanes2: one / lanes2, lanes3: one / lanes3)
     }
 }
